@@ -1,0 +1,91 @@
+from django.db import models
+from django.db.models.functions import Now
+
+
+class Business(models.IntegerChoices):
+    VIDEO = 1, "video"
+    ARTICLE = 2, "article"
+
+
+class ArchiveState(models.IntegerChoices):
+    NORMAL = 0, "normal"
+    REMOVED = 1, "removed"
+
+
+# Index names are referenced by the engine's index hints and the EXPLAIN tests.
+SCAN_INDEX = "idx_business_state_id"
+GLOBAL_RANK_INDEX = "idx_business_state_hot_id"
+REGION_RANK_INDEX = "idx_business_region_state_hot"
+
+
+class AcademyArchive(models.Model):
+    """An entry of the curated ranking pool; `id` is the recompute scan's cursor."""
+
+    oid = models.BigIntegerField(unique=True, help_text="the video's vid")
+    hot = models.BigIntegerField(default=0, db_default=0)
+    business = models.SmallIntegerField(choices=Business.choices, default=Business.VIDEO, db_default=1)
+    region_id = models.IntegerField(default=0, db_default=0)
+    pub_time = models.BigIntegerField(default=0, db_default=0, help_text="unix seconds")
+    state = models.SmallIntegerField(choices=ArchiveState.choices, default=ArchiveState.NORMAL, db_default=0)
+    comment = models.CharField(max_length=255, default="", db_default="", blank=True)
+    ctime = models.DateTimeField(auto_now_add=True, db_default=Now())
+    mtime = models.DateTimeField(auto_now=True, db_default=Now())
+
+    class Meta:
+        db_table = "academy_archive"
+        indexes = [
+            models.Index(fields=["business", "state", "id"], name=SCAN_INDEX),
+            models.Index(fields=["business", "state", "hot", "id"], name=GLOBAL_RANK_INDEX),
+            models.Index(fields=["business", "region_id", "state", "hot", "id"], name=REGION_RANK_INDEX),
+        ]
+        verbose_name = "academy archive"
+
+    def __str__(self):
+        return f"archive {self.oid} (hot {self.hot})"
+
+
+class RunMode(models.TextChoices):
+    FULL = "full"
+    INCREMENTAL = "incremental"
+    PARTITION = "partition"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class RecomputeRun(models.Model):
+    """One recompute pass; also the cross-process lock for its business.
+
+    `active_business` equals `business` while the run is running and is NULL
+    otherwise. Its unique constraint lets the database, not the process,
+    refuse a second concurrent run of a business (NULLs never collide).
+    """
+
+    business = models.SmallIntegerField(choices=Business.choices, default=Business.VIDEO)
+    mode = models.CharField(max_length=16, choices=RunMode.choices, default=RunMode.FULL)
+    now_ts = models.BigIntegerField(help_text="the single `now` (unix seconds) the run scores with")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    scanned = models.BigIntegerField(default=0)
+    updated = models.BigIntegerField(default=0)
+    last_id = models.BigIntegerField(default=0, help_text="checkpoint: the last archive id committed")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(help_text="refreshed after each batch; a stale one means the process died")
+    error = models.TextField(blank=True, default="")
+    active_business = models.SmallIntegerField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        db_table = "recompute_run"
+        indexes = [models.Index(fields=["business", "status", "id"], name="idx_run_business_status")]
+
+    def __str__(self):
+        return f"run {self.pk} ({self.mode}, business {self.business}, {self.status})"
+
+    @property
+    def duration(self):
+        if self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
