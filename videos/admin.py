@@ -1,3 +1,20 @@
 from django.contrib import admin
 
-# Register your models here.
+from videos.models import VideoInfo, VideoStat
+
+
+@admin.register(VideoInfo)
+class VideoInfoAdmin(admin.ModelAdmin):
+    list_display = ("vid", "title", "author_name", "region_id", "pub_time", "state", "mtime")
+    list_filter = ("state", "region_id")
+    search_fields = ("=vid", "title", "author_name")
+    ordering = ("-id",)
+    show_full_result_count = False
+
+
+@admin.register(VideoStat)
+class VideoStatAdmin(admin.ModelAdmin):
+    list_display = ("vid", "view", "like_count", "coin", "fav", "share", "reply", "danmaku", "mtime")
+    search_fields = ("=vid",)
+    ordering = ("-id",)
+    show_full_result_count = False

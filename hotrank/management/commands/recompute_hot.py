@@ -35,9 +35,8 @@ class Command(BaseCommand):
             elapsed = time.monotonic() - started
             if elapsed - last_report[0] >= 1.0:
                 last_report[0] = elapsed
-                self.stderr.write(
-                    f"  scanned {run.scanned:,}  updated {run.updated:,}  {run.scanned / max(elapsed, 1e-9):,.0f} rows/s"
-                )
+                rate = run.scanned / max(elapsed, 1e-9)
+                self.stderr.write(f"  scanned {run.scanned:,}  updated {run.updated:,}  {rate:,.0f} rows/s")
 
         try:
             run = hot_recompute(business=business, batch_size=batch_size, now=now, resume=resume, on_batch=progress)
