@@ -1,12 +1,15 @@
 """Writes of the hotrank app: the recompute engine and its run bookkeeping."""
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from hotrank.formula import hot_score
@@ -181,15 +184,135 @@ def recompute_run_finish(*, run: RecomputeRun, error: str = "") -> None:
     run.save(update_fields=["status", "error", "finished_at", "active_business"])
 
 
+# --- The engine -----------------------------------------------------------------
+
+def _scored_pages(*, business: int, after_id: int, batch_size: int, now: int):
+    """Yield (rows, changed hots) page by page along the keyset scan."""
+    while True:
+        rows = _scan_page(business=business, after_id=after_id, limit=batch_size)
+        if not rows:
+            return
+        yield rows, archive_hot_compute(rows=rows, now=now)
+        if len(rows) < batch_size:
+            return
+        after_id = rows[-1].id
+
+
 def _checkpoint(*, run: RecomputeRun, scanned: int, updated: int, last_id: int) -> None:
+    """Advance the run's counters and checkpoint; called inside the batch's transaction."""
+    RecomputeRun.objects.filter(pk=run.pk).update(
+        scanned=F("scanned") + scanned, updated=F("updated") + updated, last_id=last_id, heartbeat_at=timezone.now()
+    )
     run.scanned += scanned
     run.updated += updated
     run.last_id = last_id
-    run.heartbeat_at = timezone.now()
-    run.save(update_fields=["scanned", "updated", "last_id", "heartbeat_at"])
 
 
-# --- The engine -----------------------------------------------------------------
+class _BatchAborted(Exception):
+    """An earlier batch failed, so this one must not commit."""
+
+
+class _InOrderCommits:
+    """Lets writers run their UPDATEs in parallel but commit in batch order.
+
+    Committed batches therefore always form a prefix of the scan, and the
+    checkpoint committed with batch k means exactly "batches 1..k are written".
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._next = 0
+        self.error: BaseException | None = None
+
+    def wait_turn(self, seq: int) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._next == seq or self.error is not None)
+            if self.error is not None:
+                raise _BatchAborted
+
+    def committed(self, seq: int) -> None:
+        with self._cond:
+            self._next = seq + 1
+            self._cond.notify_all()
+
+    def fail(self, exc: BaseException) -> None:
+        with self._cond:
+            if self.error is None:
+                self.error = exc
+            self._cond.notify_all()
+
+
+def _write_pages_serially(*, run, pages, on_batch) -> None:
+    for rows, hots in pages:
+        with transaction.atomic():
+            written = archive_hot_write(hots=hots)
+            _checkpoint(run=run, scanned=len(rows), updated=written, last_id=rows[-1].id)
+        if on_batch is not None:
+            on_batch(run)
+
+
+def _write_pages_in_parallel(*, run, pages, on_batch, writers: int) -> None:
+    """Score on this thread while `writers` threads, each on its own connection, write.
+
+    Measured on MariaDB (2 cores, 1,000-row pages): one connection spends ~1.5x the
+    set-based floor in UPDATEs alone; two connections let the server evaluate two
+    CASE statements at once, and scoring overlaps with both.
+    """
+    work: queue.Queue = queue.Queue(maxsize=writers * 2)
+    commits = _InOrderCommits()
+    progress_lock = threading.Lock()
+
+    def writer():
+        try:
+            while True:
+                item = work.get()
+                if item is None:
+                    return
+                seq, rows, hots = item
+                if commits.error is not None:
+                    continue  # drain: nothing after a failed batch may commit
+                try:
+                    with transaction.atomic():
+                        written = archive_hot_write(hots=hots)
+                        commits.wait_turn(seq)
+                        with progress_lock:
+                            _checkpoint(run=run, scanned=len(rows), updated=written, last_id=rows[-1].id)
+                    commits.committed(seq)
+                except _BatchAborted:
+                    pass
+                except BaseException as exc:
+                    commits.fail(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, name=f"recompute-writer-{i}", daemon=True) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for seq, (rows, hots) in enumerate(pages):
+            if commits.error is not None:
+                break
+            work.put((seq, rows, hots))
+            if on_batch is not None:
+                with progress_lock:
+                    on_batch(run)
+    except BaseException as exc:
+        commits.fail(exc)
+    finally:
+        for _ in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
+    if commits.error is not None:
+        raise commits.error
+
+
+def _writer_count() -> int:
+    # A second connection cannot see an open transaction's rows, and SQLite has a
+    # single writer, so parallel writes are for MySQL outside a transaction only.
+    if connection.vendor == "mysql" and not connection.in_atomic_block:
+        return max(1, settings.RECOMPUTE_WRITERS)
+    return 0
 
 
 def recompute_run_execute(
@@ -197,27 +320,23 @@ def recompute_run_execute(
 ) -> RecomputeRun:
     """Full keyset pass from the run's checkpoint; one transaction per batch.
 
-    Each batch's UPDATE and the checkpoint commit together, so a crash leaves the
-    checkpoint exactly at the last written batch.
+    Each batch's UPDATE and the checkpoint commit together, in scan order, so a
+    crash leaves the checkpoint exactly at the last written batch.
     """
+    pages = _scored_pages(business=run.business, after_id=run.last_id, batch_size=batch_size, now=run.now_ts)
+    writers = _writer_count()
     try:
-        while True:
-            rows = _scan_page(business=run.business, after_id=run.last_id, limit=batch_size)
-            if not rows:
-                break
-            hots = archive_hot_compute(rows=rows, now=run.now_ts)
-            with transaction.atomic():
-                written = archive_hot_write(hots=hots)
-                _checkpoint(run=run, scanned=len(rows), updated=written, last_id=rows[-1].id)
-            if on_batch is not None:
-                on_batch(run)
-            if len(rows) < batch_size:
-                break
+        if writers:
+            _write_pages_in_parallel(run=run, pages=pages, on_batch=on_batch, writers=writers)
+        else:
+            _write_pages_serially(run=run, pages=pages, on_batch=on_batch)
     except BaseException as exc:
-        logger.exception("recompute run %s failed at checkpoint %s", run.pk, run.last_id)
+        pages.close()
         run.refresh_from_db(fields=["scanned", "updated", "last_id"])
+        logger.exception("recompute run %s failed at checkpoint %s", run.pk, run.last_id)
         recompute_run_finish(run=run, error=f"{type(exc).__name__}: {exc}"[:4000] or type(exc).__name__)
         raise
+    run.refresh_from_db(fields=["scanned", "updated", "last_id"])
     recompute_run_finish(run=run)
     return run
 

@@ -141,6 +141,8 @@ LOGGING = {
 RECOMPUTE_BATCH_SIZE = env.int("RECOMPUTE_BATCH_SIZE", default=1000)
 # A running run whose heartbeat is older than this is presumed dead.
 RECOMPUTE_STALE_SECONDS = env.int("RECOMPUTE_STALE_SECONDS", default=300)
+# Parallel writer connections on MySQL (see hotrank.services._write_pages_in_parallel).
+RECOMPUTE_WRITERS = env.int("RECOMPUTE_WRITERS", default=2)
 
 # --- django-q2 -----------------------------------------------------------------
 Q_CLUSTER = {

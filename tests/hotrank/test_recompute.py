@@ -92,12 +92,13 @@ def test_plain_sql_rows_are_scored(db):
 @pytest.mark.django_db(transaction=True)
 def test_failure_keeps_committed_batches_and_resume_finishes_the_same(mixed_pool, monkeypatch):
     batch, fail_after = 40, 3
+    normal_ids = sorted(AcademyArchive.objects.filter(state=0).values_list("id", flat=True))
+    first_unwritten = normal_ids[fail_after * batch]
     real_write = services.archive_hot_write
-    calls = []
 
     def write_then_fail(*, hots):
-        calls.append(1)
-        if len(calls) > fail_after:
+        # every batch from the (fail_after + 1)-th on fails, whichever writer runs it
+        if any(i >= first_unwritten for i in hots):
             raise RuntimeError("injected failure")
         return real_write(hots=hots)
 
@@ -107,7 +108,6 @@ def test_failure_keeps_committed_batches_and_resume_finishes_the_same(mixed_pool
         hot_recompute(now=NOW, batch_size=batch)
 
     run = RecomputeRun.objects.get()
-    normal_ids = sorted(AcademyArchive.objects.filter(state=0).values_list("id", flat=True))
     assert run.status == RunStatus.FAILED
     assert "injected failure" in run.error
     assert run.active_business is None
