@@ -135,6 +135,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own config would print request warnings a second time through its handler.
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 # --- Recompute ---------------------------------------------------------------
@@ -161,3 +163,28 @@ if env.str("Q_BROKER", default="orm") == "redis":
 # django_q's Task model declares a conditional index; MariaDB ignores the condition,
 # which costs nothing here (the broker's queries do not rely on it).
 SILENCED_SYSTEM_CHECKS = ["models.W037"]
+
+# --- API ------------------------------------------------------------------------
+API_ANON_RATE = env.str("API_ANON_RATE", default="1200/min")
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["mybili.api.envelope.OrjsonRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": [] if API_ANON_RATE == "off" else ["mybili.api.throttling.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": None if API_ANON_RATE == "off" else API_ANON_RATE},
+    "EXCEPTION_HANDLER": "mybili.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "mybili API",
+    "DESCRIPTION": "Hot-video rankings and the video service. Every response is the envelope "
+    "`{code, msg, data}`; `code` 0 is success, see the error-code table in the design.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

@@ -1,0 +1,112 @@
+"""Reads of the video service, cached per video (`video:info:{vid}`, `video:stat:{vid}`)."""
+
+from django.core.cache import cache
+
+from mybili.cache import cache_failed, cache_get_or_compute, cache_set
+from videos.models import VideoInfo, VideoStat, VideoState
+
+VIDEO_TTL = 3600
+ABSENT_TTL = 60  # unknown vids are remembered briefly, so a scan of bad ids stays off the database
+_ABSENT = {}  # cached marker for "no such row"
+
+INFO_COLUMNS = ("vid", "title", "cover", "author_id", "author_name", "region_id", "pub_time", "duration",
+                "description", "state")
+STAT_COLUMNS = ("vid", "view", "like_count", "coin", "fav", "share", "reply", "danmaku")
+
+
+def video_info_key(vid: int) -> str:
+    return f"video:info:{vid}"
+
+
+def video_stat_key(vid: int) -> str:
+    return f"video:stat:{vid}"
+
+
+def _info_dict(row: dict) -> dict:
+    info = {k: row[k] for k in INFO_COLUMNS if k != "description"}
+    info["desc"] = row["description"]
+    return info
+
+
+def _stat_dict(row: dict) -> dict:
+    stat = {k: row[k] for k in STAT_COLUMNS if k != "like_count"}
+    stat["like"] = row["like_count"]
+    return stat
+
+
+def _cached_rows(*, model, columns, key_of, shape, vids: list[int]) -> dict[int, dict]:
+    """Many rows by vid: one cache round trip, one query for the misses."""
+    if not vids:
+        return {}
+    keys = {key_of(v): v for v in vids}
+    try:
+        found = cache.get_many(list(keys))
+    except Exception as exc:
+        cache_failed("get_many", exc)
+        found = {}
+    result = {keys[k]: v for k, v in found.items() if v != _ABSENT}
+    missing = [v for k, v in keys.items() if k not in found]
+    if missing:
+        rows = {r["vid"]: shape(r) for r in model.objects.filter(vid__in=missing).values(*columns)}
+        result.update(rows)
+        try:
+            cache.set_many({key_of(v): rows[v] for v in rows}, VIDEO_TTL)
+            absent = [key_of(v) for v in missing if v not in rows]
+            if absent:
+                cache.set_many(dict.fromkeys(absent, _ABSENT), ABSENT_TTL)
+        except Exception as exc:
+            cache_failed("set_many", exc)
+    return result
+
+
+def video_info_get(*, vid: int) -> dict | None:
+    """The video's info (any state), or None."""
+
+    def load():
+        row = VideoInfo.objects.filter(vid=vid).values(*INFO_COLUMNS).first()
+        return _info_dict(row) if row else _ABSENT
+
+    value = cache_get_or_compute(video_info_key(vid), load, VIDEO_TTL)
+    if value == _ABSENT:
+        cache_set(video_info_key(vid), _ABSENT, ABSENT_TTL)
+        return None
+    return value
+
+
+def video_stat_get(*, vid: int) -> dict | None:
+    def load():
+        row = VideoStat.objects.filter(vid=vid).values(*STAT_COLUMNS).first()
+        return _stat_dict(row) if row else _ABSENT
+
+    value = cache_get_or_compute(video_stat_key(vid), load, VIDEO_TTL)
+    if value == _ABSENT:
+        cache_set(video_stat_key(vid), _ABSENT, ABSENT_TTL)
+        return None
+    return value
+
+
+def video_infos_get(*, vids: list[int]) -> dict[int, dict]:
+    """Infos of the normal videos among `vids`; unknown and deleted ones are left out."""
+    infos = _cached_rows(model=VideoInfo, columns=INFO_COLUMNS, key_of=video_info_key, shape=_info_dict, vids=vids)
+    return {vid: info for vid, info in infos.items() if info["state"] == VideoState.NORMAL}
+
+
+def video_stats_get(*, vids: list[int]) -> dict[int, dict]:
+    return _cached_rows(model=VideoStat, columns=STAT_COLUMNS, key_of=video_stat_key, shape=_stat_dict, vids=vids)
+
+
+def video_list(*, last_vid: int, limit: int) -> dict:
+    """Normal videos after `last_vid` in vid order (a keyset on the unique vid index)."""
+    rows = list(
+        VideoInfo.objects.filter(vid__gt=last_vid, state=VideoState.NORMAL)
+        .order_by("vid")
+        .values(*INFO_COLUMNS)[: limit + 1]
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "list": [_info_dict(r) for r in rows],
+        "next_last_vid": rows[-1]["vid"] if rows else last_vid,
+        "has_more": has_more,
+    }
+
