@@ -199,3 +199,14 @@ def archive_rank_get(*, oid: int, business: int) -> dict | None:
     if gen is None:
         return load() or None
     return cache_get_or_compute(f"hotrank:rank:{gen}:{business}:{oid}", load, PAGE_TTL) or None
+
+
+def ranking_region_ids(*, business: int) -> list[int]:
+    """Regions that have eligible archives (a loose scan of the region ranking index)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT region_id FROM academy_archive {_hint(REGION_RANK_INDEX)} "
+            "WHERE business = %s AND state = %s ORDER BY region_id",
+            [business, ArchiveState.NORMAL],
+        )
+        return [row[0] for row in cursor.fetchall()]

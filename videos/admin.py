@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from videos.models import VideoInfo, VideoStat
+from videos.services import video_info_update, video_stat_save
 
 
 @admin.register(VideoInfo)
@@ -11,6 +12,9 @@ class VideoInfoAdmin(admin.ModelAdmin):
     ordering = ("-id",)
     show_full_result_count = False
 
+    def save_model(self, request, obj, form, change):
+        video_info_update(video=obj, fields={})
+
 
 @admin.register(VideoStat)
 class VideoStatAdmin(admin.ModelAdmin):
@@ -18,3 +22,6 @@ class VideoStatAdmin(admin.ModelAdmin):
     search_fields = ("=vid",)
     ordering = ("-id",)
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        video_stat_save(stat=obj)
