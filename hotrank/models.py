@@ -16,6 +16,7 @@ class ArchiveState(models.IntegerChoices):
 SCAN_INDEX = "idx_business_state_id"
 GLOBAL_RANK_INDEX = "idx_business_state_hot_id"
 REGION_RANK_INDEX = "idx_business_region_state_hot"
+PUB_TIME_INDEX = "idx_business_state_pub_time"
 
 
 class AcademyArchive(models.Model):
@@ -37,6 +38,8 @@ class AcademyArchive(models.Model):
             models.Index(fields=["business", "state", "id"], name=SCAN_INDEX),
             models.Index(fields=["business", "state", "hot", "id"], name=GLOBAL_RANK_INDEX),
             models.Index(fields=["business", "region_id", "state", "hot", "id"], name=REGION_RANK_INDEX),
+            # the incremental pass's boost-window lookups
+            models.Index(fields=["business", "state", "pub_time"], name=PUB_TIME_INDEX),
         ]
         verbose_name = "academy archive"
 
@@ -76,6 +79,15 @@ class RecomputeRun(models.Model):
     heartbeat_at = models.DateTimeField(help_text="refreshed after each batch; a stale one means the process died")
     error = models.TextField(blank=True, default="")
     active_business = models.SmallIntegerField(null=True, blank=True, unique=True, editable=False)
+    max_archive_id = models.BigIntegerField(
+        default=0, help_text="highest archive id when the run started; later ids are new to the next incremental pass"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="partitions",
+        help_text="the partitioned run this partition belongs to",
+    )  # fmt: skip
+    id_from = models.BigIntegerField(null=True, blank=True, help_text="partition: first archive id (exclusive)")
+    id_to = models.BigIntegerField(null=True, blank=True, help_text="partition: last archive id (inclusive)")
 
     class Meta:
         db_table = "recompute_run"
@@ -89,3 +101,23 @@ class RecomputeRun(models.Model):
         if self.finished_at is None:
             return None
         return self.finished_at - self.started_at
+
+
+class DirtyArchive(models.Model):
+    """A durable "stats changed" mark; the next incremental pass rescores the archive.
+
+    Append-only: every change inserts a row, so marking never contends on a lock,
+    and a pass deletes exactly the rows it read, so a mark made during the pass
+    survives it.
+    """
+
+    oid = models.BigIntegerField()
+    business = models.SmallIntegerField(choices=Business.choices, default=Business.VIDEO, db_default=1)
+    marked_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        db_table = "hotrank_dirty_archive"
+        indexes = [models.Index(fields=["business", "id"], name="idx_dirty_business_id")]
+
+    def __str__(self):
+        return f"dirty {self.oid}"

@@ -1,23 +1,21 @@
-"""Writes of the hotrank app: the recompute engine and its run bookkeeping."""
+"""Writes of the hotrank app: recompute runs (full, incremental, partitioned) and dirty marks."""
 
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from hotrank.formula import hot_score
-from hotrank.models import SCAN_INDEX, AcademyArchive, ArchiveState, RecomputeRun, RunMode, RunStatus
+from hotrank.engine import MAX_BATCH_SIZE, id_pages, pages_write, scan_pages
+from hotrank.formula import BOOST_WINDOW_SECONDS
+from hotrank.models import AcademyArchive, ArchiveState, Business, DirtyArchive, RecomputeRun, RunMode, RunStatus
 
 logger = logging.getLogger(__name__)
 
-MAX_BATCH_SIZE = 10_000  # 3 bound parameters per row stays under SQLite's 32766
+__all__ = ["MAX_BATCH_SIZE"]
 
 
 class RecomputeAlreadyRunning(Exception):
@@ -26,98 +24,6 @@ class RecomputeAlreadyRunning(Exception):
 
 class NothingToResume(Exception):
     """--resume found no failed run of this business."""
-
-
-@dataclass(frozen=True)
-class ArchiveRow:
-    id: int
-    oid: int
-    pub_time: int
-    hot: int
-
-
-# --- SQL building blocks ---------------------------------------------------------
-# Plain cursor SQL on purpose: QuerySet.bulk_update spends most of its time building
-# expressions (8.5k rows/s here against 58k rows/s for this statement).
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _scan_sql() -> str:
-    """Keyset page of the scan, pinned to the (business, state, id) index.
-
-    Without the hint MariaDB picks a `ref` on (business, state) and filters `id`
-    from the start of the index on every page, which makes a pass quadratic.
-    """
-    table = _table(AcademyArchive)
-    if connection.vendor == "mysql":
-        hint = f"FORCE INDEX ({SCAN_INDEX})"
-    elif connection.vendor == "sqlite":
-        hint = f"INDEXED BY {SCAN_INDEX}"
-    else:
-        hint = ""
-    return (
-        f"SELECT id, oid, pub_time, hot FROM {table} {hint} "
-        "WHERE business = %s AND state = %s AND id > %s ORDER BY id LIMIT %s"
-    )
-
-
-def _stats_sql(count: int) -> str:
-    from videos.models import VideoStat
-
-    placeholders = ", ".join(["%s"] * count)
-    return (
-        "SELECT vid, view, like_count, coin, fav, share, reply, danmaku "
-        f"FROM {_table(VideoStat)} WHERE vid IN ({placeholders})"
-    )
-
-
-def _update_sql(count: int) -> str:
-    whens = " ".join(["WHEN %s THEN %s"] * count)
-    placeholders = ", ".join(["%s"] * count)
-    return f"UPDATE {_table(AcademyArchive)} SET hot = CASE id {whens} END, mtime = %s WHERE id IN ({placeholders})"
-
-
-def archive_hot_compute(*, rows: Sequence[ArchiveRow], now: int) -> dict[int, int]:
-    """Score `rows` from their stats (one query); returns {archive id: hot} for rows whose hot changed."""
-    if not rows:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_stats_sql(len(rows)), [row.oid for row in rows])
-        stats = {vid: counts for vid, *counts in cursor.fetchall()}
-    changed = {}
-    zero = (0, 0, 0, 0, 0, 0, 0)
-    for row in rows:
-        view, like, coin, fav, share, reply, danmaku = stats.get(row.oid, zero)
-        hot = hot_score(
-            view=view, like=like, coin=coin, fav=fav, share=share, reply=reply, danmaku=danmaku,
-            pub_time=row.pub_time, now=now,
-        )  # fmt: skip
-        if hot != row.hot:
-            changed[row.id] = hot
-    return changed
-
-
-def archive_hot_write(*, hots: dict[int, int]) -> int:
-    """One CASE-based UPDATE for the whole batch; returns the rows written."""
-    if not hots:
-        return 0
-    params: list = []
-    for archive_id, hot in hots.items():
-        params += (archive_id, hot)
-    params.append(connection.ops.adapt_datetimefield_value(timezone.now()))
-    params += hots.keys()
-    with connection.cursor() as cursor:
-        cursor.execute(_update_sql(len(hots)), params)
-        return cursor.rowcount
-
-
-def _scan_page(*, business: int, after_id: int, limit: int) -> list[ArchiveRow]:
-    with connection.cursor() as cursor:
-        cursor.execute(_scan_sql(), [business, ArchiveState.NORMAL, after_id, limit])
-        return [ArchiveRow(*row) for row in cursor.fetchall()]
 
 
 # --- Run bookkeeping and the cross-process lock -----------------------------------
@@ -136,6 +42,10 @@ def recompute_run_reap_stale(*, business: int) -> int:
     )
 
 
+def _max_archive_id() -> int:
+    return AcademyArchive.objects.aggregate(m=Max("id"))["m"] or 0
+
+
 def recompute_run_start(*, business: int, mode: str = RunMode.FULL, now: int | None = None, resume: bool = False):
     """Take the business's lock and return the run to execute.
 
@@ -150,12 +60,13 @@ def recompute_run_start(*, business: int, mode: str = RunMode.FULL, now: int | N
             if resume:
                 run = (
                     RecomputeRun.objects.select_for_update()
-                    .filter(business=business, mode=mode, status=RunStatus.FAILED)
+                    .filter(business=business, parent=None, status=RunStatus.FAILED)
+                    .exclude(mode=RunMode.INCREMENTAL)
                     .order_by("-id")
                     .first()
                 )
                 if run is None:
-                    raise NothingToResume(f"no failed {mode} run of business {business} to resume")
+                    raise NothingToResume(f"no failed full or partitioned run of business {business} to resume")
                 run.status = RunStatus.RUNNING
                 run.active_business = business
                 run.heartbeat_at = stamp
@@ -171,6 +82,7 @@ def recompute_run_start(*, business: int, mode: str = RunMode.FULL, now: int | N
                 started_at=stamp,
                 heartbeat_at=stamp,
                 active_business=business,
+                max_archive_id=_max_archive_id(),
             )
     except IntegrityError as exc:
         raise RecomputeAlreadyRunning(f"a recompute of business {business} is already running") from exc
@@ -184,175 +96,243 @@ def recompute_run_finish(*, run: RecomputeRun, error: str = "") -> None:
     run.save(update_fields=["status", "error", "finished_at", "active_business"])
 
 
-# --- The engine -----------------------------------------------------------------
-
-def _scored_pages(*, business: int, after_id: int, batch_size: int, now: int):
-    """Yield (rows, changed hots) page by page along the keyset scan."""
-    while True:
-        rows = _scan_page(business=business, after_id=after_id, limit=batch_size)
-        if not rows:
-            return
-        yield rows, archive_hot_compute(rows=rows, now=now)
-        if len(rows) < batch_size:
-            return
-        after_id = rows[-1].id
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:4000]
 
 
-def _checkpoint(*, run: RecomputeRun, scanned: int, updated: int, last_id: int) -> None:
-    """Advance the run's counters and checkpoint; called inside the batch's transaction."""
-    RecomputeRun.objects.filter(pk=run.pk).update(
-        scanned=F("scanned") + scanned, updated=F("updated") + updated, last_id=last_id, heartbeat_at=timezone.now()
-    )
-    run.scanned += scanned
-    run.updated += updated
-    run.last_id = last_id
-
-
-class _BatchAborted(Exception):
-    """An earlier batch failed, so this one must not commit."""
-
-
-class _InOrderCommits:
-    """Lets writers run their UPDATEs in parallel but commit in batch order.
-
-    Committed batches therefore always form a prefix of the scan, and the
-    checkpoint committed with batch k means exactly "batches 1..k are written".
-    """
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._next = 0
-        self.error: BaseException | None = None
-
-    def wait_turn(self, seq: int) -> None:
-        with self._cond:
-            self._cond.wait_for(lambda: self._next == seq or self.error is not None)
-            if self.error is not None:
-                raise _BatchAborted
-
-    def committed(self, seq: int) -> None:
-        with self._cond:
-            self._next = seq + 1
-            self._cond.notify_all()
-
-    def fail(self, exc: BaseException) -> None:
-        with self._cond:
-            if self.error is None:
-                self.error = exc
-            self._cond.notify_all()
-
-
-def _write_pages_serially(*, run, pages, on_batch) -> None:
-    for rows, hots in pages:
-        with transaction.atomic():
-            written = archive_hot_write(hots=hots)
-            _checkpoint(run=run, scanned=len(rows), updated=written, last_id=rows[-1].id)
-        if on_batch is not None:
-            on_batch(run)
-
-
-def _write_pages_in_parallel(*, run, pages, on_batch, writers: int) -> None:
-    """Score on this thread while `writers` threads, each on its own connection, write.
-
-    Measured on MariaDB (2 cores, 1,000-row pages): one connection spends ~1.5x the
-    set-based floor in UPDATEs alone; two connections let the server evaluate two
-    CASE statements at once, and scoring overlaps with both.
-    """
-    work: queue.Queue = queue.Queue(maxsize=writers * 2)
-    commits = _InOrderCommits()
-    progress_lock = threading.Lock()
-
-    def writer():
-        try:
-            while True:
-                item = work.get()
-                if item is None:
-                    return
-                seq, rows, hots = item
-                if commits.error is not None:
-                    continue  # drain: nothing after a failed batch may commit
-                try:
-                    with transaction.atomic():
-                        written = archive_hot_write(hots=hots)
-                        commits.wait_turn(seq)
-                        with progress_lock:
-                            _checkpoint(run=run, scanned=len(rows), updated=written, last_id=rows[-1].id)
-                    commits.committed(seq)
-                except _BatchAborted:
-                    pass
-                except BaseException as exc:
-                    commits.fail(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=writer, name=f"recompute-writer-{i}", daemon=True) for i in range(writers)]
-    for thread in threads:
-        thread.start()
+def _execute(*, run: RecomputeRun, pages, on_batch) -> RecomputeRun:
+    """Write `pages` for `run`, then mark it succeeded or failed (and re-raise)."""
     try:
-        for seq, (rows, hots) in enumerate(pages):
-            if commits.error is not None:
-                break
-            work.put((seq, rows, hots))
-            if on_batch is not None:
-                with progress_lock:
-                    on_batch(run)
+        pages_write(run=run, pages=pages, on_batch=on_batch)
     except BaseException as exc:
-        commits.fail(exc)
-    finally:
-        for _ in threads:
-            work.put(None)
-        for thread in threads:
-            thread.join()
-    if commits.error is not None:
-        raise commits.error
-
-
-def _writer_count() -> int:
-    # A second connection cannot see an open transaction's rows, and SQLite has a
-    # single writer, so parallel writes are for MySQL outside a transaction only.
-    if connection.vendor == "mysql" and not connection.in_atomic_block:
-        return max(1, settings.RECOMPUTE_WRITERS)
-    return 0
-
-
-def recompute_run_execute(
-    *, run: RecomputeRun, batch_size: int, on_batch: Callable[[RecomputeRun], None] | None = None
-) -> RecomputeRun:
-    """Full keyset pass from the run's checkpoint; one transaction per batch.
-
-    Each batch's UPDATE and the checkpoint commit together, in scan order, so a
-    crash leaves the checkpoint exactly at the last written batch.
-    """
-    pages = _scored_pages(business=run.business, after_id=run.last_id, batch_size=batch_size, now=run.now_ts)
-    writers = _writer_count()
-    try:
-        if writers:
-            _write_pages_in_parallel(run=run, pages=pages, on_batch=on_batch, writers=writers)
-        else:
-            _write_pages_serially(run=run, pages=pages, on_batch=on_batch)
-    except BaseException as exc:
-        pages.close()
         run.refresh_from_db(fields=["scanned", "updated", "last_id"])
         logger.exception("recompute run %s failed at checkpoint %s", run.pk, run.last_id)
-        recompute_run_finish(run=run, error=f"{type(exc).__name__}: {exc}"[:4000] or type(exc).__name__)
+        recompute_run_finish(run=run, error=_error_text(exc))
         raise
     run.refresh_from_db(fields=["scanned", "updated", "last_id"])
     recompute_run_finish(run=run)
     return run
 
 
+def _check_batch_size(batch_size: int | None) -> int:
+    batch_size = batch_size or settings.RECOMPUTE_BATCH_SIZE
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ValueError(f"batch size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}")
+    return batch_size
+
+
+# --- Full and incremental passes ---------------------------------------------------------
+
+
 def hot_recompute(
     *,
-    business: int = 1,
+    business: int = Business.VIDEO,
     batch_size: int | None = None,
     now: int | None = None,
     resume: bool = False,
     on_batch: Callable[[RecomputeRun], None] | None = None,
 ) -> RecomputeRun:
-    """Entry point for the command, tasks and admin: lock, run, release."""
-    batch_size = batch_size or settings.RECOMPUTE_BATCH_SIZE
-    if not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise ValueError(f"batch size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}")
+    """A full pass (or the resumption of a failed one): lock, scan, release, refresh the cache."""
+    batch_size = _check_batch_size(batch_size)
     run = recompute_run_start(business=business, now=now, resume=resume)
-    return recompute_run_execute(
-run=run, batch_size=batch_size, on_batch=on_batch)
+    if run.mode == RunMode.PARTITION:
+        return recompute_partitions_enqueue(run=run, batch_size=batch_size)
+    pages = scan_pages(business=business, after_id=run.last_id, batch_size=batch_size, now=run.now_ts)
+    _execute(run=run, pages=pages, on_batch=on_batch)
+    if run.updated:
+        ranking_cache_refresh(business=business)
+    return run
+
+
+def _previous_run(*, business: int) -> RecomputeRun | None:
+    """The newest successful whole run (full, incremental or partitioned): the base of the next pass."""
+    return (
+        RecomputeRun.objects.filter(business=business, parent=None, status=RunStatus.SUCCEEDED)
+        .order_by("-id")
+        .first()
+    )
+
+
+def _incremental_candidates(*, run: RecomputeRun, prev: RecomputeRun) -> tuple[set[int], list[int]]:
+    """Archive ids whose score can have changed since `prev`, and the dirty marks consumed.
+
+    - marked dirty (stats changed, restored, pub_time edited);
+    - boost ended: pub_time in [prev_now - 86400, now - 86400);
+    - boost began: pub_time in (prev_now, now];
+    - added since `prev` started: id above the highest id it saw (plain SQL inserts too).
+    """
+    window = BOOST_WINDOW_SECONDS
+    eligible = AcademyArchive.objects.filter(business=run.business, state=ArchiveState.NORMAL)
+    ids: set[int] = set()
+    marks: list[int] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.id, a.id FROM hotrank_dirty_archive d "
+            "LEFT JOIN academy_archive a ON a.oid = d.oid AND a.business = d.business "
+            "WHERE d.business = %s",
+            [run.business],
+        )
+        for mark_id, archive_id in cursor.fetchall():
+            marks.append(mark_id)
+            if archive_id is not None:
+                ids.add(archive_id)
+    ids.update(
+        eligible.filter(
+            Q(pub_time__gte=prev.now_ts - window, pub_time__lt=run.now_ts - window)
+            | Q(pub_time__gt=prev.now_ts, pub_time__lte=run.now_ts)
+        ).values_list("id", flat=True)
+    )
+    ids.update(eligible.filter(id__gt=prev.max_archive_id, id__lte=run.max_archive_id).values_list("id", flat=True))
+    return ids, marks
+
+
+def dirty_marks_clear(*, mark_ids: list[int]) -> None:
+    """Delete exactly these marks; marks made since they were read survive."""
+    for start in range(0, len(mark_ids), 1000):
+        DirtyArchive.objects.filter(id__in=mark_ids[start : start + 1000]).delete()
+
+
+def hot_recompute_incremental(
+    *,
+    business: int = Business.VIDEO,
+    batch_size: int | None = None,
+    now: int | None = None,
+    on_batch: Callable[[RecomputeRun], None] | None = None,
+) -> RecomputeRun:
+    """Rescore only what can have changed since the previous successful run.
+
+    With no previous run, or a clock that went backwards, it is a full pass.
+    """
+    batch_size = _check_batch_size(batch_size)
+    run = recompute_run_start(business=business, mode=RunMode.INCREMENTAL, now=now)
+    prev = _previous_run(business=business)
+    if prev is None or prev.now_ts > run.now_ts:
+        run.mode = RunMode.FULL
+        run.save(update_fields=["mode"])
+        pages = scan_pages(business=business, after_id=0, batch_size=batch_size, now=run.now_ts)
+        marks: list[int] = []
+    else:
+        ids, marks = _incremental_candidates(run=run, prev=prev)
+        pages = id_pages(business=business, ids=ids, batch_size=batch_size, now=run.now_ts)
+    _execute(run=run, pages=pages, on_batch=on_batch)
+    dirty_marks_clear(mark_ids=marks)
+    if run.updated:
+        ranking_cache_refresh(business=business)
+    return run
+
+
+def archives_mark_dirty(*, oids, business: int = Business.VIDEO) -> None:
+    """Durably record that these archives' scores may have changed (in the caller's transaction)."""
+    DirtyArchive.objects.bulk_create([DirtyArchive(oid=oid, business=business) for oid in oids], batch_size=1000)
+
+
+# --- Partitioned passes --------------------------------------------------------------------
+
+
+def recompute_partitioned_start(
+    *, business: int = Business.VIDEO, partitions: int, batch_size: int | None = None, now: int | None = None
+) -> RecomputeRun:
+    """Split the id range into `partitions` django-q2 tasks under one parent run.
+
+    Each partition keeps its own checkpoint; the parent succeeds when every
+    partition has. A partition whose worker died is re-delivered by the broker and
+    continues from its checkpoint; a failed one is resumed with `--resume`.
+    """
+    if partitions < 1:
+        raise ValueError("partitions must be at least 1")
+    batch_size = _check_batch_size(batch_size)
+    run = recompute_run_start(business=business, mode=RunMode.PARTITION, now=now)
+    bounds = AcademyArchive.objects.filter(business=business, state=ArchiveState.NORMAL).aggregate(
+        lo=Min("id"), hi=Max("id")
+    )
+    lo, hi = (bounds["lo"] or 1) - 1, bounds["hi"] or 0
+    step = max(1, -(-(hi - lo) // partitions))
+    stamp = timezone.now()
+    children = []
+    for start in range(lo, max(hi, lo + 1), step):
+        children.append(
+            RecomputeRun(
+                business=business, mode=RunMode.PARTITION, now_ts=run.now_ts, status=RunStatus.RUNNING,
+                started_at=stamp, heartbeat_at=stamp, parent=run, id_from=start, id_to=min(start + step, hi),
+                last_id=start, max_archive_id=run.max_archive_id,
+            )  # fmt: skip
+        )
+    RecomputeRun.objects.bulk_create(children)
+    return recompute_partitions_enqueue(run=run, batch_size=batch_size)
+
+
+def recompute_partitions_enqueue(*, run: RecomputeRun, batch_size: int) -> RecomputeRun:
+    """Queue a task for every unfinished partition of `run` (also how a failed run resumes)."""
+    from django_q.tasks import async_task
+
+    pending = list(run.partitions.exclude(status=RunStatus.SUCCEEDED).values_list("id", flat=True))
+    RecomputeRun.objects.filter(id__in=pending).update(status=RunStatus.RUNNING, error="", finished_at=None)
+    if not pending:
+        recompute_partitions_settle(parent_id=run.pk)
+    for child_id in pending:
+        transaction.on_commit(
+            lambda child_id=child_id: async_task(
+                "hotrank.tasks.recompute_partition", child_id, batch_size, task_name=f"recompute-partition-{child_id}"
+            )
+        )
+    return run
+
+
+def recompute_partition_execute(*, partition_id: int, batch_size: int) -> RecomputeRun:
+    """Run one partition from its checkpoint, then settle the parent."""
+    child = RecomputeRun.objects.select_related("parent").get(pk=partition_id)
+    if child.parent.status != RunStatus.RUNNING:
+        return child  # the run was failed (stale, or a sibling failed); --resume requeues it
+    if child.status == RunStatus.SUCCEEDED:
+        return child  # a re-delivered task whose work is done
+    pages = scan_pages(
+        business=child.business, after_id=child.last_id, batch_size=batch_size, now=child.now_ts, id_to=child.id_to
+    )
+    try:
+        _execute(run=child, pages=pages, on_batch=None)
+    finally:
+        recompute_partitions_settle(parent_id=child.parent_id)
+    return child
+
+
+def recompute_partitions_settle(*, parent_id: int) -> None:
+    """Finish the parent once no partition is running: succeeded if all did."""
+    with transaction.atomic():
+        parent = RecomputeRun.objects.select_for_update().get(pk=parent_id)
+        if parent.status != RunStatus.RUNNING:
+            return
+        states = list(parent.partitions.values_list("status", "scanned", "updated", "error"))
+        if any(status == RunStatus.RUNNING for status, *_ in states):
+            return
+        parent.scanned = sum(s for _, s, _, _ in states)
+        parent.updated = sum(u for _, _, u, _ in states)
+        parent.save(update_fields=["scanned", "updated"])
+        errors = [e for status, _, _, e in states if status == RunStatus.FAILED]
+        summary = f"{len(errors)} partition(s) failed; first: {errors[0]}" if errors else ""
+        recompute_run_finish(run=parent, error=summary)
+    if not errors and parent.updated:
+        ranking_cache_refresh(business=parent.business)
+
+
+# --- Cache ------------------------------------------------------------------------------
+
+PREHEAT_LIMIT = 50
+
+
+def ranking_cache_refresh(*, business: int) -> int | None:
+    """Move readers to a new ranking generation and warm its most-read pages.
+
+    Readers switch keys atomically when `gen` changes, so nothing is purged and
+    no page mixes generations. Warming costs a few queries here instead of a
+    burst of misses on the web tier. Returns the new generation (None: no cache).
+    """
+    from hotrank.selectors import ranking_generation_bump, ranking_page_json, ranking_region_ids
+
+    gen = ranking_generation_bump()
+    if gen is None:
+        return None
+    for offset in (0, PREHEAT_LIMIT):
+        ranking_page_json(business=business, offset=offset, limit=PREHEAT_LIMIT)
+    for region_id in ranking_region_ids(business=business):
+        ranking_page_json(business=business, region_id=region_id, offset=0, limit=PREHEAT_LIMIT)
+    return gen

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from hotrank import services
+from hotrank import engine
 from hotrank.formula import hot_score
 from hotrank.models import AcademyArchive, RecomputeRun, RunStatus
 from hotrank.services import RecomputeAlreadyRunning, hot_recompute, recompute_run_start
@@ -94,7 +94,7 @@ def test_failure_keeps_committed_batches_and_resume_finishes_the_same(mixed_pool
     batch, fail_after = 40, 3
     normal_ids = sorted(AcademyArchive.objects.filter(state=0).values_list("id", flat=True))
     first_unwritten = normal_ids[fail_after * batch]
-    real_write = services.archive_hot_write
+    real_write = engine.archive_hot_write
 
     def write_then_fail(*, hots):
         # every batch from the (fail_after + 1)-th on fails, whichever writer runs it
@@ -103,7 +103,7 @@ def test_failure_keeps_committed_batches_and_resume_finishes_the_same(mixed_pool
         return real_write(hots=hots)
 
     before = hots()
-    monkeypatch.setattr(services, "archive_hot_write", write_then_fail)
+    monkeypatch.setattr(engine, "archive_hot_write", write_then_fail)
     with pytest.raises(RuntimeError, match="injected failure"):
         hot_recompute(now=NOW, batch_size=batch)
 
@@ -118,7 +118,7 @@ def test_failure_keeps_committed_batches_and_resume_finishes_the_same(mixed_pool
     assert all(after[i] == expected[i] for i in normal_ids if i <= run.last_id)
     assert all(after[i] == before[i] for i in after if i > run.last_id)
 
-    monkeypatch.setattr(services, "archive_hot_write", real_write)
+    monkeypatch.setattr(engine, "archive_hot_write", real_write)
     call_command("recompute_hot", "--resume", "--batch-size", str(batch))
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
@@ -130,7 +130,7 @@ def test_failure_keeps_committed_batches_and_resume_finishes_the_same(mixed_pool
 def test_resume_without_a_failed_run_is_a_clear_error(db):
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="no failed full run"):
+    with pytest.raises(CommandError, match="no failed full or partitioned run"):
         call_command("recompute_hot", "--resume")
 
 

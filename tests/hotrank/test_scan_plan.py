@@ -7,8 +7,8 @@ pass quadratic on MariaDB; the engine pins the index to prevent it.
 import pytest
 from django.db import connection
 
+from hotrank.engine import scan_sql as _scan_sql
 from hotrank.models import SCAN_INDEX, AcademyArchive
-from hotrank.services import _scan_sql
 
 pytestmark = pytest.mark.django_db
 

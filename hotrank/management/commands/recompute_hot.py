@@ -2,8 +2,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hotrank.engine import MAX_BATCH_SIZE
 from hotrank.models import Business
-from hotrank.services import MAX_BATCH_SIZE, NothingToResume, RecomputeAlreadyRunning, hot_recompute
+from hotrank.services import NothingToResume, RecomputeAlreadyRunning, hot_recompute
 
 
 def _batch_size(value: str) -> int:

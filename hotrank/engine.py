@@ -1,0 +1,279 @@
+"""The recompute engine's moving parts: page sources, scoring, and batch writers.
+
+Plain cursor SQL on purpose: QuerySet.bulk_update spends most of its time
+building expressions (8.5k rows/s here against 58k rows/s for one hand-built
+CASE statement of 1,000 rows). Business operations live in hotrank.services.
+"""
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hotrank.formula import hot_score
+from hotrank.models import SCAN_INDEX, AcademyArchive, ArchiveState, RecomputeRun
+
+MAX_BATCH_SIZE = 10_000  # 3 bound parameters per row stays under SQLite's 32766
+
+
+@dataclass(frozen=True)
+class ArchiveRow:
+    id: int
+    oid: int
+    pub_time: int
+    hot: int
+
+
+Page = tuple[list[ArchiveRow], dict[int, int]]  # the rows read, and {id: new hot} of those that changed
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _index_hint(index: str) -> str:
+    if connection.vendor == "mysql":
+        return f"FORCE INDEX ({index})"
+    if connection.vendor == "sqlite":
+        return f"INDEXED BY {index}"
+    return ""
+
+
+def scan_sql(*, bounded: bool = False) -> str:
+    """Keyset page of the scan, pinned to the (business, state, id) index.
+
+    Without the hint MariaDB picks a `ref` on (business, state) and filters `id`
+    from the start of the index on every page, which makes a pass quadratic.
+    """
+    upper = "AND id <= %s " if bounded else ""
+    return (
+        f"SELECT id, oid, pub_time, hot FROM {_table(AcademyArchive)} {_index_hint(SCAN_INDEX)} "
+        f"WHERE business = %s AND state = %s AND id > %s {upper}ORDER BY id LIMIT %s"
+    )
+
+
+def _stats_sql(count: int) -> str:
+    from videos.models import VideoStat
+
+    placeholders = ", ".join(["%s"] * count)
+    return (
+        "SELECT vid, view, like_count, coin, fav, share, reply, danmaku "
+        f"FROM {_table(VideoStat)} WHERE vid IN ({placeholders})"
+    )
+
+
+def _update_sql(count: int) -> str:
+    whens = " ".join(["WHEN %s THEN %s"] * count)
+    placeholders = ", ".join(["%s"] * count)
+    return f"UPDATE {_table(AcademyArchive)} SET hot = CASE id {whens} END, mtime = %s WHERE id IN ({placeholders})"
+
+
+def archive_hot_compute(*, rows: Sequence[ArchiveRow], now: int) -> dict[int, int]:
+    """Score `rows` from their stats (one query); returns {archive id: hot} for rows whose hot changed."""
+    if not rows:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_stats_sql(len(rows)), [row.oid for row in rows])
+        stats = {vid: counts for vid, *counts in cursor.fetchall()}
+    changed = {}
+    zero = (0, 0, 0, 0, 0, 0, 0)  # a missing stat row scores 0
+    for row in rows:
+        view, like, coin, fav, share, reply, danmaku = stats.get(row.oid, zero)
+        hot = hot_score(
+            view=view, like=like, coin=coin, fav=fav, share=share, reply=reply, danmaku=danmaku,
+            pub_time=row.pub_time, now=now,
+        )  # fmt: skip
+        if hot != row.hot:
+            changed[row.id] = hot
+    return changed
+
+
+def archive_hot_write(*, hots: dict[int, int]) -> int:
+    """One CASE-based UPDATE for the whole batch; returns the rows written."""
+    if not hots:
+        return 0
+    params: list = []
+    for archive_id, hot in hots.items():
+        params += (archive_id, hot)
+    params.append(connection.ops.adapt_datetimefield_value(timezone.now()))
+    params += hots.keys()
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(len(hots)), params)
+        return cursor.rowcount
+
+
+# --- Page sources -------------------------------------------------------------------
+
+
+def scan_pages(*, business: int, after_id: int, batch_size: int, now: int, id_to: int | None = None) -> Iterator[Page]:
+    """Keyset pages of eligible archives with id in (after_id, id_to], scored."""
+    while True:
+        params = [business, ArchiveState.NORMAL, after_id] + ([id_to] if id_to is not None else []) + [batch_size]
+        with connection.cursor() as cursor:
+            cursor.execute(scan_sql(bounded=id_to is not None), params)
+            rows = [ArchiveRow(*row) for row in cursor.fetchall()]
+        if not rows:
+            return
+        yield rows, archive_hot_compute(rows=rows, now=now)
+        if len(rows) < batch_size:
+            return
+        after_id = rows[-1].id
+
+
+def id_pages(*, business: int, ids: Iterable[int], batch_size: int, now: int) -> Iterator[Page]:
+    """Pages of the eligible archives among `ids` (sorted ascending), scored."""
+    ids = sorted(ids)
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        placeholders = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, oid, pub_time, hot FROM {_table(AcademyArchive)} "
+                f"WHERE id IN ({placeholders}) AND business = %s AND state = %s ORDER BY id",
+                [*chunk, business, ArchiveState.NORMAL],
+            )
+            rows = [ArchiveRow(*row) for row in cursor.fetchall()]
+        if rows:
+            yield rows, archive_hot_compute(rows=rows, now=now)
+
+
+# --- Writers --------------------------------------------------------------------------
+
+
+def checkpoint_save(*, run: RecomputeRun, scanned: int, updated: int, last_id: int) -> None:
+    """Advance the run's counters and checkpoint; called inside the batch's transaction."""
+    stamp = timezone.now()
+    RecomputeRun.objects.filter(pk=run.pk).update(
+        scanned=F("scanned") + scanned, updated=F("updated") + updated, last_id=last_id, heartbeat_at=stamp
+    )
+    if run.parent_id:  # a partition keeps its whole run alive
+        RecomputeRun.objects.filter(pk=run.parent_id).update(heartbeat_at=stamp)
+    run.scanned += scanned
+    run.updated += updated
+    run.last_id = last_id
+
+
+class _BatchAborted(Exception):
+    """An earlier batch failed, so this one must not commit."""
+
+
+class _InOrderCommits:
+    """Lets writers run their UPDATEs in parallel but commit in batch order.
+
+    Committed batches therefore always form a prefix of the pass, and the
+    checkpoint committed with batch k means exactly "batches 1..k are written".
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._next = 0
+        self.error: BaseException | None = None
+
+    def wait_turn(self, seq: int) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._next == seq or self.error is not None)
+            if self.error is not None:
+                raise _BatchAborted
+
+    def committed(self, seq: int) -> None:
+        with self._cond:
+            self._next = seq + 1
+            self._cond.notify_all()
+
+    def fail(self, exc: BaseException) -> None:
+        with self._cond:
+            if self.error is None:
+                self.error = exc
+            self._cond.notify_all()
+
+
+def _write_serially(*, run, pages, on_batch) -> None:
+    for rows, hots in pages:
+        with transaction.atomic():
+            written = archive_hot_write(hots=hots)
+            checkpoint_save(run=run, scanned=len(rows), updated=written, last_id=rows[-1].id)
+        if on_batch is not None:
+            on_batch(run)
+
+
+def _write_in_parallel(*, run, pages, on_batch, writers: int) -> None:
+    """Score on this thread while `writers` threads, each on its own connection, write.
+
+    Measured on MariaDB (2 cores, 1,000-row pages): one connection spends ~1.5x the
+    set-based floor in UPDATEs alone; two connections let the server evaluate two
+    CASE statements at once, and scoring overlaps with both.
+    """
+    work: queue.Queue = queue.Queue(maxsize=writers * 2)
+    commits = _InOrderCommits()
+    progress_lock = threading.Lock()
+
+    def writer():
+        try:
+            while True:
+                item = work.get()
+                if item is None:
+                    return
+                seq, rows, hots = item
+                if commits.error is not None:
+                    continue  # drain: nothing after a failed batch may commit
+                try:
+                    with transaction.atomic():
+                        written = archive_hot_write(hots=hots)
+                        commits.wait_turn(seq)
+                        with progress_lock:
+                            checkpoint_save(run=run, scanned=len(rows), updated=written, last_id=rows[-1].id)
+                    commits.committed(seq)
+                except _BatchAborted:
+                    pass
+                except BaseException as exc:
+                    commits.fail(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, name=f"recompute-writer-{i}", daemon=True) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for seq, (rows, hots) in enumerate(pages):
+            if commits.error is not None:
+                break
+            work.put((seq, rows, hots))
+            if on_batch is not None:
+                with progress_lock:
+                    on_batch(run)
+    except BaseException as exc:
+        commits.fail(exc)
+    finally:
+        for _ in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
+    if commits.error is not None:
+        raise commits.error
+
+
+def _writer_count() -> int:
+    # A second connection cannot see an open transaction's rows, and SQLite has a
+    # single writer, so parallel writes are for MySQL outside a transaction only.
+    if connection.vendor == "mysql" and not connection.in_atomic_block:
+        return max(1, settings.RECOMPUTE_WRITERS)
+    return 0
+
+
+def pages_write(*, run: RecomputeRun, pages: Iterator[Page], on_batch: Callable | None = None) -> None:
+    """Write every page, one transaction per batch, checkpointing the run as it goes."""
+    try:
+        writers = _writer_count()
+        if writers:
+            _write_in_parallel(run=run, pages=pages, on_batch=on_batch, writers=writers)
+        else:
+            _write_serially(run=run, pages=pages, on_batch=on_batch)
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()
