@@ -143,8 +143,10 @@ LOGGING = {
 RECOMPUTE_BATCH_SIZE = env.int("RECOMPUTE_BATCH_SIZE", default=1000)
 # A running run whose heartbeat is older than this is presumed dead.
 RECOMPUTE_STALE_SECONDS = env.int("RECOMPUTE_STALE_SECONDS", default=300)
-# Parallel writer connections on MySQL (see hotrank.services._write_pages_in_parallel).
+# Parallel writer connections on MySQL (see hotrank.engine._write_in_parallel).
 RECOMPUTE_WRITERS = env.int("RECOMPUTE_WRITERS", default=2)
+# The scheduled full pass splits into this many django-q2 tasks when above 1.
+RECOMPUTE_PARTITIONS = env.int("RECOMPUTE_PARTITIONS", default=0)
 
 # --- django-q2 -----------------------------------------------------------------
 Q_CLUSTER = {
@@ -188,3 +190,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# `manage.py loaddata demo` finds fixtures/demo.json.
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
