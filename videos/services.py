@@ -30,6 +30,8 @@ def video_info_update(*, video: VideoInfo, fields: dict) -> VideoInfo:
 @transaction.atomic
 def video_stat_set(*, vid: int, counts: dict) -> VideoStat:
     """Set a video's absolute counters (creating the row), so retries are harmless."""
+    from hotrank.services import archives_mark_dirty
+
     unknown = set(counts) - set(STAT_FIELDS)
     if unknown:
         raise ValueError(f"unknown stat fields: {sorted(unknown)}")
@@ -38,14 +40,100 @@ def video_stat_set(*, vid: int, counts: dict) -> VideoStat:
         setattr(stat, name, value)
     stat.full_clean()
     stat.save()
+    archives_mark_dirty(oids=[vid])
     video_cache_evict(vids=[vid])
     return stat
 
 
 @transaction.atomic
 def video_stat_save(*, stat: VideoStat) -> VideoStat:
-    """Save a stat row edited as a whole (the admin form)."""
+    """Save a stat row edited as a whole (the admin form); its archive is rescored next pass."""
+    from hotrank.services import archives_mark_dirty
+
     stat.full_clean()
     stat.save()
+    archives_mark_dirty(oids=[stat.vid])
     video_cache_evict(vids=[stat.vid])
     return stat
+
+
+INGEST_MAX_ITEMS = 1000
+INGEST_COUNTERS = ("view", "like", "coin", "fav", "share", "reply", "danmaku")  # the API's names
+_COLUMN = {"like": "like_count"}
+_MAX_COUNT = 2**63 - 1
+
+
+class StatsRejected(Exception):
+    """The batch had invalid items; nothing was written. `errors` lists them by index."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(f"{len(errors)} invalid item(s)")
+        self.errors = errors
+
+
+def _item_errors(item) -> dict[str, str]:
+    if not isinstance(item, dict):
+        return {"item": "must be an object"}
+    errors = {}
+    unknown = set(item) - {"vid", *INGEST_COUNTERS}
+    if unknown:
+        errors["item"] = f"unknown keys: {', '.join(sorted(map(str, unknown)))}"
+    vid = item.get("vid")
+    if type(vid) is not int or not 0 < vid <= _MAX_COUNT:
+        errors["vid"] = "must be a positive integer"
+    for name in INGEST_COUNTERS:
+        if name not in item:
+            errors[name] = "is required (counts are absolute)"
+        elif type(item[name]) is not int or not 0 <= item[name] <= _MAX_COUNT:
+            errors[name] = "must be a non-negative integer"
+    return errors
+
+
+def video_stats_validate(*, items) -> list[dict]:
+    """Per-item errors of an ingest batch: shape, known vid, no duplicate vid. Empty when valid."""
+    errors = []
+    for index, item in enumerate(items):
+        item_errors = _item_errors(item)
+        if item_errors:
+            errors.append({"index": index, "vid": item.get("vid") if isinstance(item, dict) else None,
+                           "errors": item_errors})
+    bad = {e["index"] for e in errors}
+    vids = [item["vid"] for i, item in enumerate(items) if i not in bad]
+    known = set()
+    for start in range(0, len(vids), 1000):
+        known.update(VideoInfo.objects.filter(vid__in=vids[start : start + 1000]).values_list("vid", flat=True))
+    seen: set[int] = set()
+    for index, item in enumerate(items):
+        if index in bad:
+            continue
+        vid = item["vid"]
+        problem = "unknown vid" if vid not in known else "duplicate vid in this batch" if vid in seen else None
+        seen.add(vid)
+        if problem:
+            errors.append({"index": index, "vid": vid, "errors": {"vid": problem}})
+    return sorted(errors, key=lambda e: e["index"])
+
+
+@transaction.atomic
+def video_stats_ingest(*, items: list[dict]) -> int:
+    """Write absolute stat counts for many videos at once, all or nothing.
+
+    One bulk upsert (INSERT … ON DUPLICATE KEY UPDATE / ON CONFLICT), so a retried
+    request is harmless; the archives are marked dirty for the incremental pass,
+    and the videos' cache keys are deleted on commit. Raises StatsRejected.
+    """
+    from hotrank.services import archives_mark_dirty
+
+    errors = video_stats_validate(items=items)
+    if errors:
+        raise StatsRejected(errors)
+    if not items:
+        return 0
+    rows = [VideoStat(vid=item["vid"], **{_COLUMN.get(k, k): item[k] for k in INGEST_COUNTERS}) for item in items]
+    VideoStat.objects.bulk_create(
+        rows, batch_size=500, update_conflicts=True, unique_fields=["vid"], update_fields=[*STAT_FIELDS, "mtime"]
+    )
+    vids = [item["vid"] for item in items]
+    archives_mark_dirty(oids=vids)
+    video_cache_evict(vids=vids)
+    return len(rows)

@@ -37,11 +37,12 @@ MESSAGES = {
 class ApiError(Exception):
     """An error the client is told about: HTTP status, envelope code and message."""
 
-    def __init__(self, code: ErrorCode, status: int, msg: str | None = None):
+    def __init__(self, code: ErrorCode, status: int, msg: str | None = None, data=None):
         super().__init__(msg or MESSAGES[code])
         self.code = code
         self.status = status
         self.msg = msg or MESSAGES[code]
+        self.data = data  # e.g. per-item errors of a rejected batch
 
 
 def video_not_found(vid: int) -> ApiError:

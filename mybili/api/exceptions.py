@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -36,7 +37,7 @@ def exception_handler(exc, context):
     headers = {}
     data = None
     if isinstance(exc, ApiError):
-        code, status, msg = exc.code, exc.status, exc.msg
+        code, status, msg, data = exc.code, exc.status, exc.msg, exc.data
     elif isinstance(exc, drf.ValidationError):
         code, status = ErrorCode.REQUEST_PARAM_ERROR, 400
         msg = "; ".join(_flatten(exc.detail)) or MESSAGES[code]
@@ -74,6 +75,7 @@ def exception_handler(exc, context):
     return Response(error_body(code, msg, data), status=status, headers=headers)
 
 
+@csrf_exempt  # else a POST without a CSRF token gets Django's HTML 403 page instead of the envelope
 def api_route_not_found(request, *args, **kwargs):
     return error_response(ErrorCode.ROUTE_NOT_FOUND, 404)
 

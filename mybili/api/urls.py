@@ -10,6 +10,7 @@ from videos.api import (
     VideoStatBatchView,
     VideoStatView,
 )
+from videos.ingest import StatsIngestView
 
 urlpatterns = [
     # the seed's creative-api
@@ -22,6 +23,7 @@ urlpatterns = [
     path("video/v1/videos/<str:vid>", VideoInfoView.as_view(), name="video-info"),
     path("video/v1/videos/<str:vid>/stat", VideoStatView.as_view(), name="video-stat"),
     path("video/v1/stats/batch", VideoStatBatchView.as_view(), name="stat-batch"),
+    path("video/v1/stats", StatsIngestView.as_view(), name="stats-ingest"),
     # hotrank-rpc
     path("hotrank/v1/hot/<str:oid>", HotByOidView.as_view(), name="hotrank-hot"),
 ]
