@@ -1,12 +1,17 @@
 """Operational endpoints and the public ranking page."""
 
 import logging
+import re
 
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from hotrank.models import Business
+from hotrank.selectors import ranking_page as ranking_page_data
+from hotrank.selectors import ranking_region_ids
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +41,77 @@ def readyz(request):
     return JsonResponse({"status": "ready" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
 
 
+# --- the public ranking page -------------------------------------------------------------
+
+# Bilibili's top-level region ids. A Region model with names replaces this mapping later.
+_REGION_NAMES = {
+    1: "动画", 3: "音乐", 4: "游戏", 5: "娱乐", 36: "知识", 119: "鬼畜",
+    155: "时尚", 160: "生活", 181: "影视", 188: "科技", 211: "美食", 217: "动物圈",
+}  # fmt: skip
+_REGION_PARAM = re.compile(r"^[0-9]{1,10}$")
+_MAX_REGION_ID = 2**31 - 1  # region_id is an INT column
+PAGE_SIZE = 50
+
+
+def region_names() -> dict[int, str]:
+    """Region id -> display name, for the ids that have one."""
+    return _REGION_NAMES
+
+
+def region_name(region_id: int) -> str:
+    return region_names().get(region_id, f"区 {region_id}")
+
+
+def _one_decimal(x: float) -> str:
+    text = f"{x:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def compact_number(n: int) -> str:
+    """Counts the way Bilibili shows them: 9,999, 1.2万, 3.4亿."""
+    if n >= 10**8:
+        return f"{_one_decimal(n / 10**8)}亿"
+    if n >= 10**4:
+        text = _one_decimal(n / 10**4)
+        return "1亿" if text == "10000" else f"{text}万"  # 9999.96万 rounds up to the next unit
+    return f"{n:,}"
+
+
+def _region_param(raw: str | None) -> tuple[int | None, bool]:
+    """(region id or None for the global list, whether the parameter was invalid)."""
+    if raw is None or raw == "":
+        return None, False
+    if _REGION_PARAM.match(raw) and int(raw) <= _MAX_REGION_ID:
+        return int(raw), False
+    return None, True
+
+
 @require_GET
 def ranking_page(request):
-    return render(request, "ranking.html", {})
+    """`/`: the global top 50, or one region's with `?region=<id>`, rendered on the server."""
+    region_id, invalid = _region_param(request.GET.get("region"))
+    page = ranking_page_data(business=Business.VIDEO, region_id=region_id, offset=0, limit=PAGE_SIZE)
+    region_ids = ranking_region_ids(business=Business.VIDEO)
+    if region_id is not None and region_id not in region_ids:
+        region_ids = sorted([*region_ids, region_id])  # keep the selected tab visible even when empty
+    items = [
+        {
+            **item,
+            "region_name": region_name(item["region_id"]),
+            "hot_text": compact_number(item["hot"]),
+            "view_text": compact_number(item["view"]),
+            "like_text": compact_number(item["like"]),
+            "exact": f"热度 {item['hot']:,} · 播放 {item['view']:,} · 点赞 {item['like']:,}",
+            "hue": item["region_id"] * 47 % 360,  # a stable per-region colour behind a cover that fails to load
+        }
+        for item in page["list"]
+    ]
+    context = {
+        "items": items,
+        "total": f"{page['total']:,}",
+        "region_id": region_id,
+        "region_label": region_name(region_id) if region_id is not None else "全站",
+        "tabs": [{"id": rid, "name": region_name(rid)} for rid in region_ids],
+        "invalid_region": request.GET.get("region") if invalid else None,
+    }
+    return render(request, "ranking.html", context)
