@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.views import APIView
 
 from hotrank.models import Business
 from hotrank.selectors import archive_rank_get, ranking_page_json
@@ -10,6 +9,7 @@ from mybili.api.envelope import ok, ok_prerendered
 from mybili.api.errors import ErrorCode, hotrank_not_found
 from mybili.api.params import CursorField, StrictIntegerField, path_id, validated
 from mybili.api.schema import responses
+from mybili.api.views import ApiView
 
 MAX_OFFSET = 100_000  # deeper pages use `cursor`; OFFSET costs grow with depth
 
@@ -58,7 +58,7 @@ def _ranking_response(query: dict, region_id: int | None):
     return ok_prerendered(page)
 
 
-class HotRankListView(APIView):
+class HotRankListView(ApiView):
     @extend_schema(
         operation_id="hotrank_list", parameters=[RankingQuery], responses=responses("RankingPage", RankingPage),
         summary="Global hot ranking", tags=["creative"],
@@ -67,7 +67,7 @@ class HotRankListView(APIView):
         return _ranking_response(validated(RankingQuery, request.query_params), None)
 
 
-class HotRankRegionView(APIView):
+class HotRankRegionView(ApiView):
     @extend_schema(
         operation_id="hotrank_region", parameters=[RegionRankingQuery],
         responses=responses("RankingPage", RankingPage), summary="Hot ranking of one region", tags=["creative"],
@@ -81,7 +81,7 @@ class HotByOidQuery(serializers.Serializer):
     business = StrictIntegerField(required=False, default=Business.VIDEO, min_value=1, max_value=2)
 
 
-class HotByOidView(APIView):
+class HotByOidView(ApiView):
     @extend_schema(
         operation_id="hotrank_hot", parameters=[HotByOidQuery],
         responses=responses("HotRank", HotRank, e404=f"not in the ranking (code {ErrorCode.HOTRANK_NOT_FOUND})"),

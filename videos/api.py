@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.views import APIView
 
 from hotrank.models import Business
 from hotrank.selectors import archive_rank_get
@@ -10,6 +9,7 @@ from mybili.api.envelope import ok
 from mybili.api.errors import ErrorCode, video_not_found, video_stat_not_found
 from mybili.api.params import IdListField, StrictIntegerField, path_id, validated
 from mybili.api.schema import responses
+from mybili.api.views import ApiView
 from videos.models import VideoState
 from videos.selectors import video_info_get, video_infos_get, video_list, video_stat_get, video_stats_get
 
@@ -67,7 +67,7 @@ def _normal_video(vid: int) -> dict:
     return info
 
 
-class VideoDetailView(APIView):
+class VideoDetailView(ApiView):
     @extend_schema(
         operation_id="creative_video_detail",
         responses=responses("VideoDetail", serializers.DictField(child=VideoDetailOut(), help_text="{video: …}"),
@@ -86,7 +86,7 @@ class VideoDetailView(APIView):
         return ok({"video": video})
 
 
-class VideoInfoView(APIView):
+class VideoInfoView(ApiView):
     @extend_schema(
         operation_id="video_info",
         responses=responses("VideoInfo", serializers.DictField(child=VideoInfoOut(), help_text="{info: …}"),
@@ -98,7 +98,7 @@ class VideoInfoView(APIView):
         return ok({"info": _normal_video(vid)})
 
 
-class VideoStatView(APIView):
+class VideoStatView(ApiView):
     @extend_schema(
         operation_id="video_stat",
         responses=responses("VideoStat", serializers.DictField(child=VideoStatOut(), help_text="{stat: …}"),
@@ -118,7 +118,7 @@ class BatchQuery(serializers.Serializer):
     vids = IdListField(max_items=100, help_text="comma-separated vids, at most 100")
 
 
-class VideoInfoBatchView(APIView):
+class VideoInfoBatchView(ApiView):
     @extend_schema(
         operation_id="video_info_batch", parameters=[BatchQuery],
         responses=responses("VideoInfoBatch", serializers.DictField(
@@ -130,7 +130,7 @@ class VideoInfoBatchView(APIView):
         return ok({"infos": {str(vid): info for vid, info in video_infos_get(vids=vids).items()}})
 
 
-class VideoStatBatchView(APIView):
+class VideoStatBatchView(ApiView):
     @extend_schema(
         operation_id="video_stat_batch", parameters=[BatchQuery],
         responses=responses("VideoStatBatch", serializers.DictField(
@@ -155,7 +155,7 @@ class VideoListPage(serializers.Serializer):
     has_more = serializers.BooleanField()
 
 
-class VideoListView(APIView):
+class VideoListView(ApiView):
     @extend_schema(
         operation_id="video_list", parameters=[VideoListQuery], responses=responses("VideoList", VideoListPage),
         summary="Normal videos in vid order, by cursor", tags=["video"],

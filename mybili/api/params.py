@@ -4,12 +4,35 @@ import base64
 import re
 
 from rest_framework import serializers
+from rest_framework.utils import html
+
+# Every id and counter the API reads fits a signed 64-bit column; a larger number
+# would overflow the database driver (a 500), so it is a bad parameter instead.
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
 
 _INT = re.compile(r"^-?[0-9]{1,19}$")
+_ID = re.compile(r"^[0-9]{1,19}$")
 
 
-class StrictIntegerField(serializers.IntegerField):
+class EmptyIsInvalid:
+    """`?limit=` is a bad `limit`, not an omitted one (DRF's form semantics would apply the default)."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
+class StrictIntegerField(EmptyIsInvalid, serializers.IntegerField):
+    """An integer written in plain digits, within the signed 64-bit range unless narrowed."""
+
     default_error_messages = {"invalid": "must be an integer written in digits"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", INT64_MIN)
+        kwargs.setdefault("max_value", INT64_MAX)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and _INT.match(data))):
@@ -17,7 +40,14 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class IdListField(serializers.CharField):
+def _positive_id(text: str) -> int | None:
+    if not _ID.match(text):
+        return None
+    value = int(text)
+    return value if 0 < value <= INT64_MAX else None
+
+
+class IdListField(EmptyIsInvalid, serializers.CharField):
     """`1,2,3`: up to `max_items` positive integers, de-duplicated in order."""
 
     def __init__(self, *, max_items: int = 100, **kwargs):
@@ -27,18 +57,19 @@ class IdListField(serializers.CharField):
     def to_internal_value(self, data):
         text = super().to_internal_value(data)
         parts = [p.strip() for p in text.split(",")]
-        if not parts or any(not re.fullmatch(r"[0-9]{1,19}", p) or int(p) == 0 for p in parts):
-            raise serializers.ValidationError("must be a comma-separated list of positive integers")
         if len(parts) > self.max_items:
             raise serializers.ValidationError(f"at most {self.max_items} ids")
-        return list(dict.fromkeys(int(p) for p in parts))
+        ids = [_positive_id(p) for p in parts]
+        if any(i is None for i in ids):
+            raise serializers.ValidationError("must be a comma-separated list of positive integers")
+        return list(dict.fromkeys(ids))
 
 
 def encode_cursor(*, hot: int, id: int, rank: int) -> str:
     return base64.urlsafe_b64encode(f"{hot}:{id}:{rank}".encode()).decode().rstrip("=")
 
 
-class CursorField(serializers.CharField):
+class CursorField(EmptyIsInvalid, serializers.CharField):
     """Opaque keyset cursor of the rankings: (hot, id) of the last item seen, and its rank."""
 
     def to_internal_value(self, data):
@@ -48,7 +79,7 @@ class CursorField(serializers.CharField):
             hot, id_, rank = (int(p) for p in raw.split(":"))
         except (ValueError, UnicodeDecodeError):
             raise serializers.ValidationError("is not a cursor returned by this API") from None
-        if id_ <= 0 or rank <= 0:
+        if not (INT64_MIN <= hot <= INT64_MAX and 0 < id_ <= INT64_MAX and 0 < rank <= INT64_MAX - 1000):
             raise serializers.ValidationError("is not a cursor returned by this API")
         return {"hot": hot, "id": id_, "rank": rank}
 
@@ -61,6 +92,7 @@ def validated(serializer_class, data) -> dict:
 
 def path_id(name: str, raw: str) -> int:
     """A positive integer id from the URL path, else a 400 that names it."""
-    if not re.fullmatch(r"[0-9]{1,19}", raw) or not 0 < int(raw) < 2**63:
+    value = _positive_id(raw)
+    if value is None:
         raise serializers.ValidationError({name: ["must be a positive integer"]})
-    return int(raw)
+    return value
