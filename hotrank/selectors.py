@@ -8,29 +8,44 @@ request costs one cache round trip (the generation) instead of two.
 """
 
 import threading
+import time
 
 import orjson
 from django.db import connection
 
 from hotrank.models import GLOBAL_RANK_INDEX, REGION_RANK_INDEX, ArchiveState
 from mybili.api.params import encode_cursor
-from mybili.cache import cache_get, cache_get_or_compute, cache_incr
+from mybili.cache import cache_add, cache_get, cache_get_or_compute, cache_incr
 
 GENERATION_KEY = "hotrank:gen"
 PAGE_TTL = 24 * 3600  # generations move on; old pages only need to expire eventually
 ALL_REGIONS = "all"
 
 
+def _fresh_generation() -> int:
+    """A generation number no earlier generation used: the clock in microseconds.
+
+    Processes keep pages of the current generation in memory (`_local_pages`). If
+    the counter restarted at 1 after a flush or an eviction, a process could serve
+    its in-memory page of an old generation that happened to have the same number.
+    Starting from the clock, a restarted counter is always above every number
+    handed out before (bumps are far rarer than one per microsecond).
+    """
+    return time.time_ns() // 1000
+
+
 def ranking_generation() -> int | None:
     """The current generation, or None when the cache is unavailable (then nothing is cached)."""
     gen = cache_get(GENERATION_KEY)
-    if gen is None:  # first use, or evicted: start a generation (incr creates the key)
-        gen = cache_incr(GENERATION_KEY)
+    if gen is None:  # first use, flushed or evicted: start a generation; a concurrent starter may win
+        if cache_add(GENERATION_KEY, _fresh_generation(), None) is None:
+            return None
+        gen = cache_get(GENERATION_KEY)
     return gen
 
 
 def ranking_generation_bump() -> int | None:
-    return cache_incr(GENERATION_KEY)
+    return cache_incr(GENERATION_KEY, initial=_fresh_generation())
 
 
 def ranking_page_key(*, gen: int, business: int, region_id: int | None, offset: int, limit: int) -> str:

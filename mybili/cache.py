@@ -55,15 +55,24 @@ def cache_delete_many(keys: list[str]) -> None:
         cache_failed("delete", exc)
 
 
-def cache_incr(key: str) -> int | None:
-    """Atomically add 1 (creating the key at 1); None when the cache is unavailable."""
+def cache_add(key: str, value, timeout: int | None) -> bool | None:
+    """Set the key only if it is absent: True if set, False if present, None when the cache is unavailable."""
     try:
-        if cache.add(key, 1, timeout=None):
-            return 1
+        return bool(cache.add(key, value, timeout))
+    except Exception as exc:
+        cache_failed("add", exc)
+        return None
+
+
+def cache_incr(key: str, *, initial: int = 1) -> int | None:
+    """Atomically add 1 (creating a missing key at `initial`); None when the cache is unavailable."""
+    try:
+        if cache.add(key, initial, timeout=None):
+            return initial
         return cache.incr(key)
     except ValueError:  # evicted between add and incr
-        cache_set(key, 1, None)
-        return 1
+        cache_set(key, initial, None)
+        return initial
     except Exception as exc:
         cache_failed("incr", exc)
         return None
