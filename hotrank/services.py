@@ -226,6 +226,38 @@ def archives_mark_dirty(*, oids, business: int = Business.VIDEO) -> None:
     DirtyArchive.objects.bulk_create([DirtyArchive(oid=oid, business=business) for oid in oids], batch_size=1000)
 
 
+def ranking_changed_on_commit() -> None:
+    """Eligibility changed outside a recompute: move readers to a new generation once committed."""
+    from hotrank.selectors import ranking_generation_bump
+
+    transaction.on_commit(ranking_generation_bump)
+
+
+@transaction.atomic
+def archives_remove(*, archive_ids) -> int:
+    """Take archives out of the ranking (state removed); they keep their row and comment."""
+    count = AcademyArchive.objects.filter(id__in=archive_ids, state=ArchiveState.NORMAL).update(
+        state=ArchiveState.REMOVED, mtime=timezone.now()
+    )
+    if count:
+        ranking_changed_on_commit()
+    return count
+
+
+@transaction.atomic
+def archives_restore(*, archive_ids) -> int:
+    """Put removed archives back; they are marked dirty, since their score went stale while out."""
+    archives = list(AcademyArchive.objects.filter(id__in=archive_ids, state=ArchiveState.REMOVED))
+    AcademyArchive.objects.filter(id__in=[a.id for a in archives]).update(
+        state=ArchiveState.NORMAL, mtime=timezone.now()
+    )
+    for b in {a.business for a in archives}:
+        archives_mark_dirty(oids=[a.oid for a in archives if a.business == b], business=b)
+    if archives:
+        ranking_changed_on_commit()
+    return len(archives)
+
+
 # --- Partitioned passes --------------------------------------------------------------------
 
 

@@ -1,0 +1,195 @@
+"""Incremental passes rescore exactly what can have changed, and end equal to a full pass."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hotrank import engine
+from hotrank.formula import hot_score
+from hotrank.models import AcademyArchive, DirtyArchive, RecomputeRun, RunMode
+from hotrank.services import (
+    archives_mark_dirty,
+    archives_remove,
+    archives_restore,
+    hot_recompute,
+    hot_recompute_incremental,
+)
+from tests.factories import NOW
+from videos.models import STAT_FIELDS, VideoInfo, VideoStat
+from videos.services import video_stat_set
+
+pytestmark = pytest.mark.django_db
+DAY = 86400
+
+
+def expected(now):
+    stats = {s.vid: s for s in VideoStat.objects.all()}
+    out = {}
+    for a in AcademyArchive.objects.filter(state=0):
+        s = stats.get(a.oid)
+        counts = dict(view=s.view, like=s.like_count, coin=s.coin, fav=s.fav, share=s.share, reply=s.reply,
+                      danmaku=s.danmaku) if s else {}
+        out[a.id] = hot_score(**counts, pub_time=a.pub_time, now=now)
+    return out
+
+
+def actual():
+    return dict(AcademyArchive.objects.filter(state=0).values_list("id", "hot"))
+
+
+def test_first_incremental_without_a_previous_run_is_a_full_pass(make_video):
+    make_video(stats=dict(view=400))
+    run = hot_recompute_incremental(now=NOW)
+    assert run.mode == RunMode.FULL
+    assert actual() == expected(NOW)
+
+
+def test_boost_window_edges_are_rescored_and_nothing_else(make_video):
+    later = NOW + 600
+    stats = dict(coin=100)  # 40 unboosted, 60 boosted
+    ended = make_video(stats=stats, pub_time=NOW - DAY)  # boosted at NOW (inclusive), not at `later`
+    ends_at_edge = make_video(stats=stats, pub_time=later - DAY)  # boosted at both
+    began = make_video(stats=stats, pub_time=NOW + 1)  # future at NOW, boosted at `later`
+    begins_at_edge = make_video(stats=stats, pub_time=later)  # boosted at `later` (inclusive)
+    future = make_video(stats=stats, pub_time=later + 1)  # boosted at neither
+    old = make_video(stats=stats, pub_time=NOW - 10 * DAY)
+    hot_recompute(now=NOW)
+
+    run = hot_recompute_incremental(now=later)
+
+    assert run.mode == RunMode.INCREMENTAL
+    hots = {a.oid: a.hot for a in AcademyArchive.objects.all()}
+    assert hots[ended.vid] == 40
+    assert hots[ends_at_edge.vid] == 60
+    assert hots[began.vid] == 60
+    assert hots[begins_at_edge.vid] == 60
+    assert hots[future.vid] == 40
+    assert hots[old.vid] == 40
+    assert run.scanned == 3  # ended, began, begins_at_edge: exactly the two windows
+    assert run.updated == 3
+
+
+def test_dirty_marks_are_rescored_and_consumed(make_video):
+    video = make_video(stats=dict(view=400))
+    hot_recompute(now=NOW)
+    video_stat_set(vid=video.vid, counts=dict(view=800))
+    assert DirtyArchive.objects.count() == 1
+
+    run = hot_recompute_incremental(now=NOW + 60)
+
+    assert (run.scanned, run.updated) == (1, 1)
+    assert AcademyArchive.objects.get(oid=video.vid).hot == 200
+    assert DirtyArchive.objects.count() == 0
+
+
+def test_a_mark_made_during_the_pass_survives_it(make_video, monkeypatch):
+    first, second = make_video(stats=dict(view=400)), make_video(stats=dict(view=400))
+    hot_recompute(now=NOW)
+    video_stat_set(vid=first.vid, counts=dict(view=800))
+    real_write = engine.archive_hot_write
+
+    def write_and_mark(*, hots):
+        video_stat_set(vid=second.vid, counts=dict(view=1200))  # arrives while the pass runs
+        return real_write(hots=hots)
+
+    monkeypatch.setattr(engine, "archive_hot_write", write_and_mark)
+    hot_recompute_incremental(now=NOW + 60)
+    monkeypatch.setattr(engine, "archive_hot_write", real_write)
+
+    assert list(DirtyArchive.objects.values_list("oid", flat=True)) == [second.vid]
+    run = hot_recompute_incremental(now=NOW + 120)
+    assert run.scanned == 1
+    assert AcademyArchive.objects.get(oid=second.vid).hot == 300
+
+
+def test_rows_inserted_with_plain_sql_are_picked_up(make_video):
+    make_video(stats=dict(view=400))
+    hot_recompute(now=NOW)
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO video_info (vid, pub_time) VALUES (%s, %s)", [5, NOW - 5 * DAY])
+        cursor.execute("INSERT INTO video_stat (vid, view) VALUES (%s, %s)", [5, 4000])
+        cursor.execute("INSERT INTO academy_archive (oid, pub_time) VALUES (%s, %s)", [5, NOW - 5 * DAY])
+    run = hot_recompute_incremental(now=NOW + 60)
+    assert run.scanned == 1
+    assert AcademyArchive.objects.get(oid=5).hot == 1000
+
+
+def test_restored_archives_are_rescored(make_video):
+    video = make_video(stats=dict(view=400))
+    hot_recompute(now=NOW)
+    archive = AcademyArchive.objects.get(oid=video.vid)
+    archives_remove(archive_ids=[archive.id])
+    VideoStat.objects.filter(vid=video.vid).update(view=4000)  # changed while out of the ranking, unmarked
+    DirtyArchive.objects.all().delete()
+    hot_recompute_incremental(now=NOW + 60)
+    archives_restore(archive_ids=[archive.id])
+    hot_recompute_incremental(now=NOW + 120)
+    assert AcademyArchive.objects.get(oid=video.vid).hot == 1000
+
+
+def test_command_incremental(make_video, capsys):
+    make_video(stats=dict(view=400))
+    call_command("recompute_hot", "--now", str(NOW))
+    call_command("recompute_hot", "--incremental", "--now", str(NOW + 60))
+    assert "(incremental) succeeded" in capsys.readouterr().out
+
+
+# --- Property: any history of changes, incremental passes == a full recompute ----------------
+
+offsets = st.sampled_from([-DAY - 1, -DAY, -DAY + 1, -3600, -1, 0, 1, 60, DAY, -10 * DAY])
+counts = st.fixed_dictionaries({f: st.integers(0, 10**6) for f in STAT_FIELDS})
+operation = st.one_of(
+    st.tuples(st.just("stat"), st.integers(0, 50), counts),
+    st.tuples(st.just("add"), offsets, counts, st.booleans()),
+    st.tuples(st.just("remove"), st.integers(0, 50)),
+    st.tuples(st.just("restore"), st.integers(0, 50)),
+    st.tuples(st.just("advance"), st.sampled_from([0, 1, 59, 3600, DAY - 1, DAY, DAY + 1])),
+)
+
+
+def _add(now, offset, stat_counts, plain_sql, vid):
+    pub_time = now + offset
+    if plain_sql:  # the seed's SQL dumps: no dirty mark, only a new id
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO video_info (vid, pub_time) VALUES (%s, %s)", [vid, pub_time])
+            cols = ", ".join(STAT_FIELDS)
+            cursor.execute(f"INSERT INTO video_stat (vid, {cols}) VALUES (%s{', %s' * len(STAT_FIELDS)})",
+                           [vid, *stat_counts.values()])
+            cursor.execute("INSERT INTO academy_archive (oid, pub_time) VALUES (%s, %s)", [vid, pub_time])
+    else:
+        VideoInfo.objects.create(vid=vid, pub_time=pub_time)
+        VideoStat.objects.create(vid=vid, **stat_counts)
+        AcademyArchive.objects.create(oid=vid, pub_time=pub_time)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(initial=st.lists(st.tuples(offsets, counts), min_size=1, max_size=8), ops=st.lists(operation, max_size=25))
+def test_incremental_passes_equal_a_full_recompute(initial, ops):
+    for model in (DirtyArchive, RecomputeRun, AcademyArchive, VideoStat, VideoInfo):
+        model.objects.all().delete()
+    now, next_vid = NOW, 1
+    for offset, stat_counts in initial:
+        _add(now, offset, stat_counts, False, next_vid)
+        next_vid += 1
+    hot_recompute(now=now, batch_size=3)
+
+    for op in ops:
+        ids = sorted(AcademyArchive.objects.values_list("id", "oid"))
+        if op[0] == "stat" and ids:
+            video_stat_set(vid=ids[op[1] % len(ids)][1], counts=op[2])
+        elif op[0] == "add":
+            _add(now, op[1], op[2], op[3], next_vid)
+            next_vid += 1
+        elif op[0] == "remove" and ids:
+            archives_remove(archive_ids=[ids[op[1] % len(ids)][0]])
+        elif op[0] == "restore" and ids:
+            archives_restore(archive_ids=[ids[op[1] % len(ids)][0]])
+        elif op[0] == "advance":
+            now += op[1]
+            hot_recompute_incremental(now=now, batch_size=3)
+            assert actual() == expected(now)
+    now += 1
+    hot_recompute_incremental(now=now, batch_size=3)
+    assert actual() == expected(now)
