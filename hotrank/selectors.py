@@ -76,7 +76,7 @@ def ranking_sql(*, region: bool, keyset: bool) -> str:
         where.append("(a.hot < %s OR (a.hot = %s AND a.id < %s))")
     return (
         f"SELECT {straight}a.id, a.oid, a.hot, a.region_id, v.title, v.cover, v.author_name, v.pub_time, "
-        "COALESCE(s.view, 0), COALESCE(s.like_count, 0) "
+        "s.view, s.like_count "
         f"FROM academy_archive a {_hint(index)} "
         "JOIN video_info v ON v.vid = a.oid AND v.state = 0 "
         "LEFT JOIN video_stat s ON s.vid = a.oid "
@@ -117,7 +117,8 @@ def _page_data(*, business, region_id, offset, limit, after, total) -> dict:
     items = [
         {
             "oid": oid, "hot": hot, "rank": first_rank + i, "title": title, "cover": cover, "author": author,
-            "view": view, "like": like, "region_id": region, "pub_time": pub_time,
+            # a missing stat row reads as zeros (COALESCE would turn MySQL's unsigned BIGINT into DECIMAL)
+            "view": view or 0, "like": like or 0, "region_id": region, "pub_time": pub_time,
         }
         for i, (_id, oid, hot, region, title, cover, author, pub_time, view, like) in enumerate(rows)
     ]  # fmt: skip
