@@ -302,10 +302,13 @@ def recompute_partitions_enqueue(*, run: RecomputeRun, batch_size: int) -> Recom
     if not pending:
         recompute_partitions_settle(parent_id=run.pk)
     for child_id in pending:
+        # robust: one failed enqueue must not stop the others; an unqueued partition stays
+        # "running", the parent's heartbeat goes stale, and --resume queues it again.
         transaction.on_commit(
             lambda child_id=child_id: async_task(
                 "hotrank.tasks.recompute_partition", child_id, batch_size, task_name=f"recompute-partition-{child_id}"
-            )
+            ),
+            robust=True,
         )
     return run
 
