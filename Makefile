@@ -11,9 +11,9 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ADDR ?= 127.0.0.1:8000
 
-# SERVE is how `make run` serves the app: runserver for now. It becomes honcho with
-# a Procfile (web + worker): SERVE = $(VENV)/bin/honcho start -f Procfile
-SERVE = $(VPY) manage.py runserver $(ADDR)
+# SERVE is how `make run` serves the app: honcho runs the Procfile's web server and
+# django-q2 worker (schedules, partitions) together and stops both on Ctrl-C.
+SERVE = env PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ADDR="$(ADDR)" $(VENV)/bin/honcho start -f Procfile
 
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-x -k ranking"
 PYTEST_ARGS ?=
