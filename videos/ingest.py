@@ -3,12 +3,13 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.views import APIView
 
 from mybili.api.envelope import ok
 from mybili.api.errors import ApiError, ErrorCode
 from mybili.api.schema import responses
+from mybili.api.views import ApiView
 from videos.services import INGEST_MAX_ITEMS, StatsRejected, video_stats_ingest
 
 
@@ -27,9 +28,16 @@ class StatsIngestIn(serializers.Serializer):
     stats = StatItemIn(many=True, max_length=INGEST_MAX_ITEMS, min_length=1)
 
 
-class StatsIngestView(APIView):
+class StatsIngestView(ApiView):
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
+
+    def initial(self, request, *args, **kwargs):
+        # DRF authenticates before it looks up the handler, so a GET without a token would
+        # answer 401; the route serves no GET for anyone, so say 405 first.
+        if request.method.upper() not in self._allowed_methods():
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="video_stats_ingest",

@@ -1,6 +1,6 @@
 """Writes of the video service. Cache keys of changed videos are deleted on commit."""
 
-from django.db import transaction
+from django.db import connections, router, transaction
 
 from mybili.cache import cache_delete_many
 from videos.models import STAT_FIELDS, VideoInfo, VideoStat
@@ -130,9 +130,12 @@ def video_stats_ingest(*, items: list[dict]) -> int:
     if not items:
         return 0
     rows = [VideoStat(vid=item["vid"], **{_COLUMN.get(k, k): item[k] for k in INGEST_COUNTERS}) for item in items]
-    VideoStat.objects.bulk_create(
-        rows, batch_size=500, update_conflicts=True, unique_fields=["vid"], update_fields=[*STAT_FIELDS, "mtime"]
-    )
+    # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target (Django refuses one there); vid is
+    # video_stat's only unique key besides the unset id, so the upsert is keyed on it either way.
+    # No batch_size: MySQL takes the whole batch in one statement, SQLite as many as its parameter cap allows.
+    features = connections[router.db_for_write(VideoStat)].features
+    target = {"unique_fields": ["vid"]} if features.supports_update_conflicts_with_target else {}
+    VideoStat.objects.bulk_create(rows, update_conflicts=True, update_fields=[*STAT_FIELDS, "mtime"], **target)
     vids = [item["vid"] for item in items]
     archives_mark_dirty(oids=vids)
     video_cache_evict(vids=vids)
