@@ -8,7 +8,7 @@ from hotrank.selectors import archive_rank_get, ranking_page_json
 from mybili.api.envelope import ok, ok_prerendered
 from mybili.api.errors import ErrorCode, hotrank_not_found
 from mybili.api.params import CursorField, StrictIntegerField, path_id, validated
-from mybili.api.schema import responses
+from mybili.api.schema import path_id_parameter, responses
 from mybili.api.views import ApiView
 
 MAX_OFFSET = 100_000  # deeper pages use `cursor`; OFFSET costs grow with depth
@@ -83,7 +83,8 @@ class HotByOidQuery(serializers.Serializer):
 
 class HotByOidView(ApiView):
     @extend_schema(
-        operation_id="hotrank_hot", parameters=[HotByOidQuery],
+        operation_id="hotrank_hot", parameters=[path_id_parameter("oid", "the archive's oid (its video's vid)"),
+                                                HotByOidQuery],
         responses=responses("HotRank", HotRank, e404=f"not in the ranking (code {ErrorCode.HOTRANK_NOT_FOUND})"),
         summary="Hot score and rank of one archive", tags=["hotrank"],
     )  # fmt: skip

@@ -8,12 +8,13 @@ from hotrank.selectors import archive_rank_get
 from mybili.api.envelope import ok
 from mybili.api.errors import ErrorCode, video_not_found, video_stat_not_found
 from mybili.api.params import IdListField, StrictIntegerField, path_id, validated
-from mybili.api.schema import responses
+from mybili.api.schema import data_object, path_id_parameter, responses
 from mybili.api.views import ApiView
 from videos.models import VideoState
 from videos.selectors import video_info_get, video_infos_get, video_list, video_stat_get, video_stats_get
 
 NOT_FOUND = f"no such video, or deleted (code {ErrorCode.VIDEO_NOT_FOUND})"
+VID = path_id_parameter("vid", "the video's vid")
 
 
 class VideoInfoOut(serializers.Serializer):
@@ -69,9 +70,8 @@ def _normal_video(vid: int) -> dict:
 
 class VideoDetailView(ApiView):
     @extend_schema(
-        operation_id="creative_video_detail",
-        responses=responses("VideoDetail", serializers.DictField(child=VideoDetailOut(), help_text="{video: …}"),
-                            e404=NOT_FOUND),
+        operation_id="creative_video_detail", parameters=[VID],
+        responses=responses("VideoDetail", data_object("VideoDetailData", video=VideoDetailOut()), e404=NOT_FOUND),
         summary="Video detail with stats and hot score", tags=["creative"],
     )
     def get(self, request, vid: str):
@@ -88,9 +88,8 @@ class VideoDetailView(ApiView):
 
 class VideoInfoView(ApiView):
     @extend_schema(
-        operation_id="video_info",
-        responses=responses("VideoInfo", serializers.DictField(child=VideoInfoOut(), help_text="{info: …}"),
-                            e404=NOT_FOUND),
+        operation_id="video_info", parameters=[VID],
+        responses=responses("VideoInfo", data_object("VideoInfoData", info=VideoInfoOut()), e404=NOT_FOUND),
         summary="One video's info", tags=["video"],
     )
     def get(self, request, vid: str):
@@ -100,8 +99,8 @@ class VideoInfoView(ApiView):
 
 class VideoStatView(ApiView):
     @extend_schema(
-        operation_id="video_stat",
-        responses=responses("VideoStat", serializers.DictField(child=VideoStatOut(), help_text="{stat: …}"),
+        operation_id="video_stat", parameters=[VID],
+        responses=responses("VideoStat", data_object("VideoStatData", stat=VideoStatOut()),
                             e404=f"{NOT_FOUND}; no stat row (code {ErrorCode.VIDEO_STAT_NOT_FOUND})"),
         summary="One video's stats", tags=["video"],
     )
@@ -121,8 +120,8 @@ class BatchQuery(serializers.Serializer):
 class VideoInfoBatchView(ApiView):
     @extend_schema(
         operation_id="video_info_batch", parameters=[BatchQuery],
-        responses=responses("VideoInfoBatch", serializers.DictField(
-            child=serializers.DictField(child=VideoInfoOut()), help_text="{infos: {vid: info}}")),
+        responses=responses("VideoInfoBatch", data_object("VideoInfoBatchData", infos=serializers.DictField(
+            child=VideoInfoOut(), help_text="vid (as a string) -> info; unknown and deleted vids are left out"))),
         summary="Infos of many videos; unknown and deleted vids are left out", tags=["video"],
     )  # fmt: skip
     def get(self, request):
@@ -133,8 +132,8 @@ class VideoInfoBatchView(ApiView):
 class VideoStatBatchView(ApiView):
     @extend_schema(
         operation_id="video_stat_batch", parameters=[BatchQuery],
-        responses=responses("VideoStatBatch", serializers.DictField(
-            child=serializers.DictField(child=VideoStatOut()), help_text="{stats: {vid: stat}}")),
+        responses=responses("VideoStatBatch", data_object("VideoStatBatchData", stats=serializers.DictField(
+            child=VideoStatOut(), help_text="vid (as a string) -> stat; unknown and deleted vids are left out"))),
         summary="Stats of many videos; unknown and deleted vids are left out", tags=["video"],
     )  # fmt: skip
     def get(self, request):

@@ -3,6 +3,7 @@
 import base64
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
@@ -47,6 +48,7 @@ def _positive_id(text: str) -> int | None:
     return value if 0 < value <= INT64_MAX else None
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[1-9][0-9]{0,18}(,[1-9][0-9]{0,18}){0,99}$", "example": "1,2,3"})
 class IdListField(EmptyIsInvalid, serializers.CharField):
     """`1,2,3`: up to `max_items` positive integers, de-duplicated in order."""
 
@@ -69,6 +71,7 @@ def encode_cursor(*, hot: int, id: int, rank: int) -> str:
     return base64.urlsafe_b64encode(f"{hot}:{id}:{rank}".encode()).decode().rstrip("=")
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[A-Za-z0-9_-]+$"})
 class CursorField(EmptyIsInvalid, serializers.CharField):
     """Opaque keyset cursor of the rankings: (hot, id) of the last item seen, and its rank."""
 

@@ -1,9 +1,10 @@
 """OpenAPI helpers: document each response as the envelope around its data."""
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from mybili.api.errors import ErrorCode
+from mybili.api.params import INT64_MAX
 
 
 class ErrorEnvelopeSerializer(serializers.Serializer):
@@ -12,14 +13,47 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
     data = serializers.JSONField(allow_null=True, help_text="null, or per-item errors for a rejected batch")
 
 
+@extend_schema_field({"type": "integer", "enum": [0], "description": "0: success"})
+class _SuccessCode(serializers.IntegerField):
+    pass
+
+
+@extend_schema_field({"type": "string", "enum": ["SUCCESS"]})
+class _SuccessMsg(serializers.CharField):
+    pass
+
+
+_envelopes: dict[str, serializers.Serializer] = {}
+
+
 def envelope(name: str, data_serializer) -> serializers.Serializer:
-    return inline_serializer(
-        name=f"{name}Envelope",
-        fields={
-            "code": serializers.IntegerField(help_text="0 on success"),
-            "msg": serializers.CharField(help_text="SUCCESS"),
-            "data": data_serializer,
-        },
+    """`{code: 0, msg: "SUCCESS", data}`; one component per name, however many routes share it."""
+    if name not in _envelopes:
+        if isinstance(data_serializer, type):  # a serializer class: a field needs an instance
+            data_serializer = data_serializer()
+        _envelopes[name] = inline_serializer(
+            name=f"{name}Envelope",
+            fields={
+                "code": _SuccessCode(),
+                "msg": _SuccessMsg(),
+                "data": data_serializer,
+            },
+        )
+    return _envelopes[name]
+
+
+def data_object(name: str, **fields) -> serializers.Serializer:
+    """The shape of `data` when it is an object with these fields."""
+    return inline_serializer(name=name, fields=fields)
+
+
+def path_id_parameter(name: str, description: str) -> OpenApiParameter:
+    """A `<str:…>` route segment read with `params.path_id`: a positive 64-bit integer."""
+    return OpenApiParameter(
+        name,
+        {"type": "integer", "format": "int64", "minimum": 1, "maximum": INT64_MAX},
+        OpenApiParameter.PATH,
+        description=description,
     )
 
 
