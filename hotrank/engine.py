@@ -113,7 +113,7 @@ def archive_hot_write(*, hots: dict[int, int]) -> int:
 def scan_pages(*, business: int, after_id: int, batch_size: int, now: int, id_to: int | None = None) -> Iterator[Page]:
     """Keyset pages of eligible archives with id in (after_id, id_to], scored."""
     while True:
-        params = [business, ArchiveState.NORMAL, after_id] + ([id_to] if id_to is not None else []) + [batch_size]
+        params = [business, ArchiveState.NORMAL.value, after_id] + ([id_to] if id_to is not None else []) + [batch_size]
         with connection.cursor() as cursor:
             cursor.execute(scan_sql(bounded=id_to is not None), params)
             rows = [ArchiveRow(*row) for row in cursor.fetchall()]
@@ -135,7 +135,7 @@ def id_pages(*, business: int, ids: Iterable[int], batch_size: int, now: int) ->
             cursor.execute(
                 f"SELECT id, oid, pub_time, hot FROM {_table(AcademyArchive)} "
                 f"WHERE id IN ({placeholders}) AND business = %s AND state = %s ORDER BY id",
-                [*chunk, business, ArchiveState.NORMAL],
+                [*chunk, business, ArchiveState.NORMAL.value],
             )
             rows = [ArchiveRow(*row) for row in cursor.fetchall()]
         if rows:

@@ -95,7 +95,7 @@ def _count_sql(*, region: bool) -> str:
 
 
 def _ranking_rows(*, business, region_id, offset, limit, after) -> list[tuple]:
-    params: list = [business] + ([region_id] if region_id is not None else []) + [ArchiveState.NORMAL]
+    params: list = [business] + ([region_id] if region_id is not None else []) + [ArchiveState.NORMAL.value]
     if after is not None:
         params += [after["hot"], after["hot"], after["id"]]
     params += [limit, offset]
@@ -105,7 +105,7 @@ def _ranking_rows(*, business, region_id, offset, limit, after) -> list[tuple]:
 
 
 def ranking_total(*, business: int, region_id: int | None) -> int:
-    params = [business] + ([region_id] if region_id is not None else []) + [ArchiveState.NORMAL]
+    params = [business] + ([region_id] if region_id is not None else []) + [ArchiveState.NORMAL.value]
     with connection.cursor() as cursor:
         cursor.execute(_count_sql(region=region_id is not None), params)
         return cursor.fetchone()[0]
@@ -199,7 +199,7 @@ def archive_rank_get(*, oid: int, business: int) -> dict | None:
             cursor.execute(
                 "SELECT a.id, a.hot FROM academy_archive a JOIN video_info v ON v.vid = a.oid AND v.state = 0 "
                 "WHERE a.oid = %s AND a.business = %s AND a.state = %s",
-                [oid, business, ArchiveState.NORMAL],
+                [oid, business, ArchiveState.NORMAL.value],
             )
             row = cursor.fetchone()
             if row is None:
@@ -208,7 +208,7 @@ def archive_rank_get(*, oid: int, business: int) -> dict | None:
             cursor.execute(
                 "SELECT COUNT(*) FROM academy_archive a JOIN video_info v ON v.vid = a.oid AND v.state = 0 "
                 "WHERE a.business = %s AND a.state = %s AND (a.hot > %s OR (a.hot = %s AND a.id > %s))",
-                [business, ArchiveState.NORMAL, hot, hot, archive_id],
+                [business, ArchiveState.NORMAL.value, hot, hot, archive_id],
             )
             return {"oid": oid, "business": business, "hot": hot, "rank": cursor.fetchone()[0] + 1}
 
@@ -223,6 +223,6 @@ def ranking_region_ids(*, business: int) -> list[int]:
         cursor.execute(
             f"SELECT DISTINCT region_id FROM academy_archive {_hint(REGION_RANK_INDEX)} "
             "WHERE business = %s AND state = %s ORDER BY region_id",
-            [business, ArchiveState.NORMAL],
+            [business, ArchiveState.NORMAL.value],
         )
         return [row[0] for row in cursor.fetchall()]
