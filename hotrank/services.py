@@ -131,15 +131,20 @@ def hot_recompute(
     now: int | None = None,
     resume: bool = False,
     on_batch: Callable[[RecomputeRun], None] | None = None,
+    refresh_cache: bool = True,
 ) -> RecomputeRun:
-    """A full pass (or the resumption of a failed one): lock, scan, release, refresh the cache."""
+    """A full pass (or the resumption of a failed one): lock, scan, release, refresh the cache.
+
+    `refresh_cache=False` leaves the generation bump and preheat to the caller
+    (the benchmark times them apart from the pass).
+    """
     batch_size = _check_batch_size(batch_size)
     run = recompute_run_start(business=business, now=now, resume=resume)
     if run.mode == RunMode.PARTITION:
         return recompute_partitions_enqueue(run=run, batch_size=batch_size)
     pages = scan_pages(business=business, after_id=run.last_id, batch_size=batch_size, now=run.now_ts)
     _execute(run=run, pages=pages, on_batch=on_batch)
-    if run.updated:
+    if run.updated and refresh_cache:
         ranking_cache_refresh(business=business)
     return run
 
@@ -198,6 +203,7 @@ def hot_recompute_incremental(
     batch_size: int | None = None,
     now: int | None = None,
     on_batch: Callable[[RecomputeRun], None] | None = None,
+    refresh_cache: bool = True,
 ) -> RecomputeRun:
     """Rescore only what can have changed since the previous successful run.
 
@@ -216,7 +222,7 @@ def hot_recompute_incremental(
         pages = id_pages(business=business, ids=ids, batch_size=batch_size, now=run.now_ts)
     _execute(run=run, pages=pages, on_batch=on_batch)
     dirty_marks_clear(mark_ids=marks)
-    if run.updated:
+    if run.updated and refresh_cache:
         ranking_cache_refresh(business=business)
     return run
 
