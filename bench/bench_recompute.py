@@ -44,6 +44,12 @@ def main():
         print(f"  seeded in {time.perf_counter() - t:.1f} s", flush=True)
     n = AcademyArchive.objects.filter(business=1, state=0).count()
     print(f"backend {connection.vendor}, {n:,} eligible archives, batch {BATCH}", flush=True)
+    if connection.vendor == "mysql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT @@version, @@innodb_buffer_pool_size")
+            version, pool = cursor.fetchone()
+        # A pool smaller than the tables turns random lookups (dirty marks, stats) into disk reads.
+        print(f"server {version}, innodb_buffer_pool_size {pool / 2**20:,.0f} MiB", flush=True)
 
     def reset():
         with connection.cursor() as cursor:
