@@ -10,8 +10,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from hotrank.models import Business
+from hotrank.selectors import PAGE_TTL, ranking_generation, ranking_region_ids
 from hotrank.selectors import ranking_page as ranking_page_data
-from hotrank.selectors import ranking_region_ids
+from mybili.cache import cache_get_or_compute
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +87,25 @@ def _region_param(raw: str | None) -> tuple[int | None, bool]:
     return None, True
 
 
+def _region_ids(business: int) -> list[int]:
+    """The regions that have eligible archives, cached per ranking generation like the pages.
+
+    Uncached, the DISTINCT scan costs ~0.3 s per page view at a million archives on MariaDB.
+    """
+    gen = ranking_generation()
+    if gen is None:  # no cache
+        return ranking_region_ids(business=business)
+    return cache_get_or_compute(
+        f"page:regions:{gen}:{business}", lambda: ranking_region_ids(business=business), PAGE_TTL
+    )
+
+
 @require_GET
 def ranking_page(request):
     """`/`: the global top 50, or one region's with `?region=<id>`, rendered on the server."""
     region_id, invalid = _region_param(request.GET.get("region"))
     page = ranking_page_data(business=Business.VIDEO, region_id=region_id, offset=0, limit=PAGE_SIZE)
-    region_ids = ranking_region_ids(business=Business.VIDEO)
+    region_ids = _region_ids(Business.VIDEO)
     if region_id is not None and region_id not in region_ids:
         region_ids = sorted([*region_ids, region_id])  # keep the selected tab visible even when empty
     items = [

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from hotrank.models import AcademyArchive
-from hotrank.selectors import GENERATION_KEY
+from hotrank.selectors import GENERATION_KEY, ranking_generation_bump
 from mybili.views import compact_number
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +140,23 @@ def test_page_is_capped_at_50(client, make_video):
     html = client.get("/").content.decode()
     assert titles_in_order(html) == [f"v{i}" for i in range(50)]
     assert "共 55 个视频" in html
+
+
+def test_a_warm_page_makes_no_database_query(client, ranked, django_assert_num_queries):
+    client.get("/?region=3")
+    with django_assert_num_queries(0):
+        html = client.get("/?region=3").content.decode()
+    assert titles_in_order(html) == ["first place", "fourth place"]
+
+
+def test_a_new_generation_shows_new_regions(client, ranked, make_video):
+    client.get("/")
+    video = make_video(title="new region's video", region_id=217)
+    AcademyArchive.objects.filter(oid=video.vid).update(hot=1)
+    assert "动物圈" not in client.get("/").content.decode()  # the same generation: its cached page and tabs
+    ranking_generation_bump()  # what a recompute that changed scores does
+    html = client.get("/").content.decode()
+    assert '<a href="/?region=217">动物圈</a>' in html and "new region&#x27;s video" in html
 
 
 def test_only_get(client):
