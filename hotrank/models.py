@@ -51,6 +51,7 @@ class RunMode(models.TextChoices):
     FULL = "full"
     INCREMENTAL = "incremental"
     PARTITION = "partition"
+    SELECTED = "selected"  # chosen archives rescored from the admin; never the base of an incremental pass
 
 
 class RunStatus(models.TextChoices):
@@ -92,6 +93,7 @@ class RecomputeRun(models.Model):
     class Meta:
         db_table = "recompute_run"
         indexes = [models.Index(fields=["business", "status", "id"], name="idx_run_business_status")]
+        permissions = [("run_recompute", "Can start a recompute from the admin")]
 
     def __str__(self):
         return f"run {self.pk} ({self.mode}, business {self.business}, {self.status})"

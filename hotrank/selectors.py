@@ -12,10 +12,21 @@ import time
 
 import orjson
 from django.db import connection
+from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, When
 
-from hotrank.models import GLOBAL_RANK_INDEX, REGION_RANK_INDEX, ArchiveState
+from hotrank.models import (
+    GLOBAL_RANK_INDEX,
+    REGION_RANK_INDEX,
+    AcademyArchive,
+    ArchiveState,
+    Business,
+    DirtyArchive,
+    RecomputeRun,
+)
 from mybili.api.params import encode_cursor
 from mybili.cache import cache_add, cache_get, cache_get_or_compute, cache_incr
+from videos.models import Region, VideoInfo, VideoState
+from videos.selectors import region_names
 
 GENERATION_KEY = "hotrank:gen"
 PAGE_TTL = 24 * 3600  # generations move on; old pages only need to expire eventually
@@ -226,3 +237,91 @@ def ranking_region_ids(*, business: int) -> list[int]:
             [business, ArchiveState.NORMAL.value],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+# --- Admin reads ------------------------------------------------------------------------
+
+
+def archive_rank_subquery(*, hot, archive_id, business):
+    """1 + the eligible archives ahead of (hot, archive_id): the rank as a correlated COUNT.
+
+    `hot`, `archive_id` and `business` are expressions of the outer row
+    (OuterRef). The count walks the ranking index from the top, so it is cheap
+    for the head of the ranking and grows with the rank.
+    """
+    ahead = (
+        AcademyArchive.objects.filter(business=business, state=ArchiveState.NORMAL)
+        .filter(Q(hot__gt=hot) | Q(hot=hot, id__gt=archive_id))
+        .filter(Exists(VideoInfo.objects.filter(vid=OuterRef("oid"), state=VideoState.NORMAL)))
+        .order_by()
+        .annotate(ahead=Func(F("id"), function="COUNT"))
+        .values("ahead")
+    )
+    return Subquery(ahead) + 1
+
+
+def archives_admin_rows(queryset):
+    """The ranking pool's admin rows: each archive with its video (pk, title, cover, state), region name and rank.
+
+    All subqueries of the page's one query, so a page costs a constant number of queries.
+    """
+    video = VideoInfo.objects.filter(vid=OuterRef("oid"))
+    return queryset.annotate(
+        video_pk=Subquery(video.values("id")[:1]),
+        video_title=Subquery(video.values("title")[:1]),
+        video_cover=Subquery(video.values("cover")[:1]),
+        video_state=Subquery(video.values("state")[:1]),
+        region_name=Subquery(Region.objects.filter(id=OuterRef("region_id")).values("name")[:1]),
+    ).annotate(
+        rank=Case(
+            When(
+                state=ArchiveState.NORMAL,
+                video_state=VideoState.NORMAL,
+                then=archive_rank_subquery(
+                    hot=OuterRef("hot"), archive_id=OuterRef("id"), business=OuterRef("business")
+                ),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+
+
+def archives_of_videos(*, vids, state: int | None = None) -> list:
+    """The archives whose oid is one of `vids` (optionally in `state`)."""
+    vids = list(vids)
+    found = []
+    for start in range(0, len(vids), 1000):
+        rows = AcademyArchive.objects.filter(oid__in=vids[start : start + 1000])
+        if state is not None:
+            rows = rows.filter(state=state)
+        found += rows.order_by("id")
+    return found
+
+
+def recompute_runs_recent(*, limit: int = 30) -> list[dict]:
+    """The newest whole runs (not partitions), oldest first: for the runs chart."""
+    rows = list(
+        RecomputeRun.objects.filter(parent=None)
+        .order_by("-id")
+        .values("id", "mode", "status", "started_at", "finished_at", "scanned", "updated")[:limit]
+    )
+    for row in rows:
+        done = row["finished_at"]
+        row["seconds"] = (done - row["started_at"]).total_seconds() if done else None
+    return rows[::-1]
+
+
+def dashboard_summary(*, business: int = Business.VIDEO, top: int = 10) -> dict:
+    """What the admin index shows: counts, the last run, and the top of the ranking now."""
+    names = region_names()
+    top_items = ranking_page(business=business, offset=0, limit=top)["list"]
+    for item in top_items:
+        item["region_name"] = names.get(item["region_id"], str(item["region_id"]))
+    return {
+        "videos": VideoInfo.objects.count(),
+        "in_ranking": ranking_total(business=business, region_id=None),
+        "dirty": DirtyArchive.objects.filter(business=business).count(),
+        "last_run": RecomputeRun.objects.filter(parent=None).order_by("-id").first(),
+        "top": top_items,
+    }

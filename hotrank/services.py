@@ -3,6 +3,7 @@
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -61,7 +62,7 @@ def recompute_run_start(*, business: int, mode: str = RunMode.FULL, now: int | N
                 run = (
                     RecomputeRun.objects.select_for_update()
                     .filter(business=business, parent=None, status=RunStatus.FAILED)
-                    .exclude(mode=RunMode.INCREMENTAL)
+                    .exclude(mode__in=[RunMode.INCREMENTAL, RunMode.SELECTED])
                     .order_by("-id")
                     .first()
                 )
@@ -150,9 +151,14 @@ def hot_recompute(
 
 
 def _previous_run(*, business: int) -> RecomputeRun | None:
-    """The newest successful whole run (full, incremental or partitioned): the base of the next pass."""
+    """The newest successful whole run (full, incremental or partitioned): the base of the next pass.
+
+    A `selected` run rescored only some archives, so the boost windows and new ids
+    since the run before it are still unscored: it is never a base.
+    """
     return (
         RecomputeRun.objects.filter(business=business, parent=None, status=RunStatus.SUCCEEDED)
+        .exclude(mode=RunMode.SELECTED)
         .order_by("-id")
         .first()
     )
@@ -262,6 +268,136 @@ def archives_restore(*, archive_ids) -> int:
     if archives:
         ranking_changed_on_commit()
     return len(archives)
+
+
+@transaction.atomic
+def archive_video_follow(*, oid: int, region_id: int, pub_time: int, business: int = Business.VIDEO) -> int:
+    """The video's region or pub_time changed: its archive's copies follow, and it is rescored next pass."""
+    count = AcademyArchive.objects.filter(oid=oid, business=business).update(
+        region_id=region_id, pub_time=pub_time, mtime=timezone.now()
+    )
+    if count:
+        archives_mark_dirty(oids=[oid], business=business)
+        ranking_changed_on_commit()
+    return count
+
+
+@dataclass
+class ArchivesAdded:
+    created: list[AcademyArchive] = field(default_factory=list)
+    restored: list[AcademyArchive] = field(default_factory=list)
+    present: list[AcademyArchive] = field(default_factory=list)  # already in the ranking: untouched
+    missing: list[int] = field(default_factory=list)  # vids with no normal video
+    run: RecomputeRun | None = None  # the rescore of the created and restored ones
+    not_scored: str = ""  # why they were left to the next pass
+
+    @property
+    def added(self) -> list[AcademyArchive]:
+        return self.created + self.restored
+
+
+@transaction.atomic
+def _archives_add(*, vids, comment: str) -> ArchivesAdded:
+    from videos.models import VideoInfo, VideoState
+
+    vids = list(dict.fromkeys(vids))
+    result = ArchivesAdded()
+    videos = {}
+    for start in range(0, len(vids), 1000):
+        chunk = vids[start : start + 1000]
+        rows = VideoInfo.objects.filter(vid__in=chunk, state=VideoState.NORMAL).only("vid", "region_id", "pub_time")
+        videos.update((v.vid, v) for v in rows)
+    result.missing = [vid for vid in vids if vid not in videos]
+    existing = {}
+    found = list(videos)
+    for start in range(0, len(found), 1000):
+        existing.update(
+            (a.oid, a) for a in AcademyArchive.objects.select_for_update().filter(oid__in=found[start : start + 1000])
+        )
+    stamp = timezone.now()
+    new = []
+    for vid, video in videos.items():
+        archive = existing.get(vid)
+        if archive is None:
+            new.append(AcademyArchive(oid=vid, business=Business.VIDEO, region_id=video.region_id,
+                                      pub_time=video.pub_time, comment=comment))  # fmt: skip
+        elif archive.state == ArchiveState.NORMAL:
+            result.present.append(archive)
+        else:
+            archive.state, archive.region_id, archive.pub_time = ArchiveState.NORMAL, video.region_id, video.pub_time
+            AcademyArchive.objects.filter(pk=archive.pk).update(
+                state=ArchiveState.NORMAL, region_id=video.region_id, pub_time=video.pub_time, mtime=stamp
+            )
+            result.restored.append(archive)
+    if new:
+        for archive in new:
+            archive.full_clean(validate_unique=False)
+        AcademyArchive.objects.bulk_create(new, batch_size=1000)
+        oids = [a.oid for a in new]
+        for start in range(0, len(oids), 1000):
+            result.created += AcademyArchive.objects.filter(oid__in=oids[start : start + 1000]).order_by("id")
+    if result.restored:  # their scores went stale while out; new ids are picked up by the next pass anyway
+        archives_mark_dirty(oids=[a.oid for a in result.restored])
+    if result.added:
+        ranking_changed_on_commit()
+    return result
+
+
+def archives_add(*, vids, comment: str = "", rescore: bool = True) -> ArchivesAdded:
+    """Put videos in the ranking pool: create their archives, or restore removed ones.
+
+    The archive copies the video's region and pub_time. Deleted and unknown
+    videos are left out (`missing`). With `rescore`, the added archives are
+    scored at once (archives_rescore) after the additions commit; if another run
+    holds the lock they are scored by the next pass instead (`not_scored`).
+    """
+    result = _archives_add(vids=vids, comment=comment)
+    if rescore and result.added:
+        try:
+            result.run = archives_rescore(archive_ids=[a.id for a in result.added])
+        except RecomputeAlreadyRunning as exc:
+            result.not_scored = str(exc)
+        else:
+            hots = dict(AcademyArchive.objects.filter(id__in=[a.id for a in result.added]).values_list("id", "hot"))
+            for archive in result.added:
+                archive.hot = hots.get(archive.id, archive.hot)
+    return result
+
+
+def archives_rescore(
+    *, archive_ids, business: int = Business.VIDEO, batch_size: int | None = None, now: int | None = None
+) -> RecomputeRun:
+    """Rescore just these archives now, as a run of mode `selected` (which takes the business's lock).
+
+    Only eligible archives (normal, of `business`) are scored. Dirty marks are
+    left for the next incremental pass, which rescores them again harmlessly.
+    Raises RecomputeAlreadyRunning.
+    """
+    batch_size = _check_batch_size(batch_size)
+    run = recompute_run_start(business=business, mode=RunMode.SELECTED, now=now)
+    pages = id_pages(business=business, ids=set(archive_ids), batch_size=batch_size, now=run.now_ts)
+    _execute(run=run, pages=pages, on_batch=None)
+    if run.updated:
+        ranking_cache_refresh(business=business)
+    return run
+
+
+@transaction.atomic
+def archive_comment_set(*, archive_id: int, comment: str) -> AcademyArchive:
+    """Set an archive's operator comment; only that column is written (a concurrent recompute keeps its hot)."""
+    archive = AcademyArchive.objects.select_for_update().get(pk=archive_id)
+    archive.comment = comment
+    archive.clean_fields(exclude=[f.name for f in AcademyArchive._meta.fields if f.name != "comment"])
+    archive.mtime = timezone.now()
+    AcademyArchive.objects.filter(pk=archive_id).update(comment=comment, mtime=archive.mtime)
+    return archive
+
+
+def recompute_full_enqueue(*, business: int = Business.VIDEO) -> str:
+    """Queue a full recompute on the django-q2 cluster (the admin's button); returns the task id."""
+    from django_q.tasks import async_task
+
+    return async_task("hotrank.tasks.recompute_full", business, task_name=f"recompute-full-{business}-admin")
 
 
 # --- Partitioned passes --------------------------------------------------------------------

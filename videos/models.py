@@ -59,3 +59,21 @@ class VideoStat(models.Model):
 
     def __str__(self):
         return f"stat of {self.vid}"
+
+
+class Region(models.Model):
+    """A Bilibili region (分区). `id` is the region_id that video_info and academy_archive carry.
+
+    video_info.region_id stays a plain integer column (the seed's schema), so a
+    video may name a region that has no row here; readers fall back to its id.
+    """
+
+    id = models.IntegerField(primary_key=True, help_text="the region_id used by videos and archives")
+    name = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "video_region"
+        ordering = ("id",)
+
+    def __str__(self):
+        return f"{self.id} {self.name}"

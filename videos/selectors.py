@@ -1,9 +1,10 @@
 """Reads of the video service, cached per video (`video:info:{vid}`, `video:stat:{vid}`)."""
 
 from django.core.cache import cache
+from django.db.models import Case, IntegerField, OuterRef, Subquery, When
 
 from mybili.cache import cache_failed, cache_get_or_compute, cache_set
-from videos.models import VideoInfo, VideoStat, VideoState
+from videos.models import Region, VideoInfo, VideoStat, VideoState
 
 VIDEO_TTL = 3600
 ABSENT_TTL = 60  # unknown vids are remembered briefly, so a scan of bad ids stays off the database
@@ -110,3 +111,55 @@ def video_list(*, last_vid: int, limit: int) -> dict:
         "has_more": has_more,
     }
 
+
+REGION_NAMES_KEY = "video:regions"
+REGION_NAMES_TTL = 60  # region renames show within a minute even if an eviction is lost
+
+
+def region_names() -> dict[int, str]:
+    """{region_id: name} of the known regions (cached briefly; a rename evicts it on commit)."""
+    names = cache_get_or_compute(
+        REGION_NAMES_KEY, lambda: dict(Region.objects.order_by("id").values_list("id", "name")), REGION_NAMES_TTL
+    )
+    return dict(names)
+
+
+def videos_admin_rows(queryset):
+    """The video admin's rows: each video with its region name, its archive (pk, state, hot) and its rank now.
+
+    Subqueries of the page's one query (archive by oid, rank by a correlated
+    COUNT), so a page costs a constant number of queries.
+    """
+    from hotrank.models import AcademyArchive, ArchiveState, Business
+    from hotrank.selectors import archive_rank_subquery
+
+    archive = AcademyArchive.objects.filter(oid=OuterRef("vid"), business=Business.VIDEO)
+    return queryset.annotate(
+        region_name=Subquery(Region.objects.filter(id=OuterRef("region_id")).values("name")[:1]),
+        archive_pk=Subquery(archive.values("id")[:1]),
+        archive_state=Subquery(archive.values("state")[:1]),
+        archive_hot=Subquery(archive.values("hot")[:1]),
+    ).annotate(
+        rank=Case(
+            When(
+                state=VideoState.NORMAL,
+                archive_state=ArchiveState.NORMAL,
+                then=archive_rank_subquery(
+                    hot=OuterRef("archive_hot"), archive_id=OuterRef("archive_pk"), business=Business.VIDEO
+                ),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+
+
+def video_stats_admin_rows(queryset):
+    """The stat admin's rows, each with its video's pk and title (by vid)."""
+    video = VideoInfo.objects.filter(vid=OuterRef("vid"))
+    return queryset.annotate(video_pk=Subquery(video.values("id")[:1]), video_title=Subquery(video.values("title")[:1]))
+
+
+def videos_titled(*, term: str):
+    """vids of the videos whose title contains `term` (a subquery for the ranking pool's search)."""
+    return VideoInfo.objects.filter(title__icontains=term).values("vid")

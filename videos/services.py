@@ -1,10 +1,11 @@
 """Writes of the video service. Cache keys of changed videos are deleted on commit."""
 
 from django.db import connections, router, transaction
+from django.utils import timezone
 
 from mybili.cache import cache_delete_many
-from videos.models import STAT_FIELDS, VideoInfo, VideoStat
-from videos.selectors import video_info_key, video_stat_key
+from videos.models import STAT_FIELDS, Region, VideoInfo, VideoStat, VideoState
+from videos.selectors import REGION_NAMES_KEY, video_info_key, video_stat_key
 
 
 def video_cache_evict(*, vids) -> None:
@@ -17,14 +18,84 @@ def video_cache_evict(*, vids) -> None:
     transaction.on_commit(lambda: cache_delete_many(keys))
 
 
+# Columns the ranking pages show or filter on: a change moves readers to a new ranking generation.
+RANKED_COLUMNS = ("vid", "title", "cover", "author_name", "region_id", "pub_time", "state")
+
+
 @transaction.atomic
 def video_info_update(*, video: VideoInfo, fields: dict) -> VideoInfo:
+    """Save a video (also one edited as a whole by the admin form; `fields` may then be empty).
+
+    When its region or pub_time changes, its archive follows in the same
+    transaction and is marked dirty; when anything the ranking pages show
+    changes, the ranking generation moves on commit.
+    """
+    from hotrank.services import archive_video_follow, ranking_changed_on_commit
+
     for name, value in fields.items():
         setattr(video, name, value)
     video.full_clean()
+    before = None
+    if video.pk is not None:
+        before = VideoInfo.objects.select_for_update().filter(pk=video.pk).values(*RANKED_COLUMNS).first()
     video.save()
-    video_cache_evict(vids=[video.vid])
+    video_cache_evict(vids=[video.vid] if before is None or before["vid"] == video.vid else [video.vid, before["vid"]])
+    if before is not None and (before["region_id"], before["pub_time"]) != (video.region_id, video.pub_time):
+        archive_video_follow(oid=video.vid, region_id=video.region_id, pub_time=video.pub_time)
+    if before is None or any(before[name] != getattr(video, name) for name in RANKED_COLUMNS):
+        ranking_changed_on_commit()
     return video
+
+
+def _videos_state_set(*, vids, state: int) -> list[VideoInfo]:
+    from hotrank.services import ranking_changed_on_commit
+
+    vids = list(vids)
+    changed: list[VideoInfo] = []
+    for start in range(0, len(vids), 1000):
+        rows = list(
+            VideoInfo.objects.select_for_update()
+            .filter(vid__in=vids[start : start + 1000])
+            .exclude(state=state)
+            .order_by("id")
+        )
+        VideoInfo.objects.filter(id__in=[v.id for v in rows]).update(state=state, mtime=timezone.now())
+        for video in rows:
+            video.state = state
+        changed += rows
+    if changed:
+        video_cache_evict(vids=[v.vid for v in changed])
+        ranking_changed_on_commit()
+    return changed
+
+
+@transaction.atomic
+def videos_mark_deleted(*, vids) -> list[VideoInfo]:
+    """Soft-delete videos (state 1): the API answers 404 and the rankings leave them out. Returns those changed."""
+    return _videos_state_set(vids=vids, state=VideoState.DELETED)
+
+
+@transaction.atomic
+def videos_restore(*, vids) -> list[VideoInfo]:
+    """Undo videos_mark_deleted. Returns the videos that were deleted."""
+    return _videos_state_set(vids=vids, state=VideoState.NORMAL)
+
+
+@transaction.atomic
+def region_save(*, region: Region) -> Region:
+    """Create or rename a region; readers of region_names() see it once committed."""
+    region.full_clean()
+    region.save()
+    transaction.on_commit(lambda: cache_delete_many([REGION_NAMES_KEY]))
+    return region
+
+
+@transaction.atomic
+def region_delete(*, region_ids) -> int:
+    """Delete regions; videos keep their region_id (a plain column) and show it without a name."""
+    count, _ = Region.objects.filter(id__in=list(region_ids)).delete()
+    transaction.on_commit(lambda: cache_delete_many([REGION_NAMES_KEY]))
+    return count
 
 
 @transaction.atomic
