@@ -78,7 +78,11 @@ run: venv
 	$(VPY) manage.py recompute_hot; \
 	echo ""; \
 	echo "mybili:  http://$(ADDR)/"; \
-	echo "admin:   http://$(ADDR)/admin/   (create a login: $(VPY) manage.py createsuperuser)"; \
+	echo "admin:   http://$(ADDR)/admin/"; \
+	case "$$(echo "$$DJANGO_DEBUG" | tr 'A-Z' 'a-z')" in \
+		1|true|yes|y|on|ok) $(VPY) manage.py ensure_demo_admin ;; \
+		*) echo "         (create a login: $(VPY) manage.py createsuperuser)" ;; \
+	esac; \
 	echo ""; \
 	exec $(SERVE)
 
