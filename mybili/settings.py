@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
-ROOT_URLCONF = "mybili.urls"
+ROOT_URLCONF = env.str("DJANGO_ROOT_URLCONF", default="mybili.urls")
 
 TEMPLATES = [
     {
