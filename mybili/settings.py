@@ -178,6 +178,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "mybili.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    # Proxies in front of the app whose X-Forwarded-For entries are trusted for the client's
+    # address (0: clients connect directly, so a forged header cannot dodge the throttle).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "mybili API",

@@ -96,9 +96,6 @@ def test_throttled_is_429_code_1005(api, monkeypatch, video):
     ok_data(api.get("/api/creative/v1/hotrank/list", REMOTE_ADDR="10.0.0.2"))
 
 
-@pytest.mark.xfail(strict=True, reason="REST_FRAMEWORK sets no NUM_PROXIES, so DRF identifies an anonymous client by "
-                   "the X-Forwarded-For header the client sends itself: rotating it escapes the throttle. NUM_PROXIES "
-                   "should come from the environment (0 when clients connect directly, 1 behind the ingress)")
 def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(api, monkeypatch):
     monkeypatch.setattr(AnonThrottle, "THROTTLE_RATES", {"anon": "3/min"})
     statuses = [api.get("/api/creative/v1/hotrank/list", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code

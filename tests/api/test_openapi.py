@@ -142,8 +142,6 @@ def test_redoc_view_is_served_from_local_static_files():
     assert 'spec-url="/api/schema/"' in html
 
 
-@pytest.mark.xfail(strict=True, reason="mybili/urls.py still routes api/redoc/ to drf-spectacular's stock view, "
-                                       "whose template links Google Fonts; route it to mybili.api.docs.RedocView")
 def test_redoc_route_is_served_from_local_static_files(client):
     response = client.get("/api/redoc/")
     assert response.status_code == 200
