@@ -67,3 +67,50 @@ def mixed_pool(make_video):
 @pytest.fixture
 def on_mysql():
     return connection.vendor == "mysql"
+
+
+# --- admin -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clean_cache():
+    """An empty cache (ranking generations and pages, region names): tests that read through the cache."""
+    from django.core.cache import cache
+
+    def clear():
+        if hasattr(cache, "delete_pattern"):  # django-redis: only this project's keys
+            cache.delete_pattern("*")
+        else:
+            cache.clear()
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture
+def operator_client(django_user_model):
+    """A staff member of the "operators" group (created by a data migration)."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    user = django_user_model.objects.create_user("operator", password="not-used", is_staff=True)
+    user.groups.add(Group.objects.get(name="operators"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer_client(django_user_model):
+    """Staff outside "operators" who may only look at videos, archives and runs."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    user = django_user_model.objects.create_user("viewer", password="not-used", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(
+        content_type__app_label__in=["videos", "hotrank"], codename__startswith="view_"
+    ))  # fmt: skip
+    client = Client()
+    client.force_login(user)
+    return client
