@@ -123,3 +123,24 @@ class DirtyArchive(models.Model):
 
     def __str__(self):
         return f"dirty {self.oid}"
+
+
+class RankingGeneration(models.Model):
+    """The ranking cache's generations, one row: durable and shared by every process.
+
+    `scores` moves when a recompute changed scores; `eligibility` when the set of
+    listed archives may have changed (removed, restored, added, video deleted), which
+    is all that invalidates the expensive ranking totals. Cache keys carry them, so
+    readers switch to new keys at once. Kept in the database rather than in the
+    cache so that processes without a shared cache (LocMem) agree, and a flushed
+    cache cannot hand out an old number again.
+    """
+
+    scores = models.BigIntegerField(default=0)
+    eligibility = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "hotrank_ranking_generation"
+
+    def __str__(self):
+        return f"generation {self.scores}.{self.eligibility}"

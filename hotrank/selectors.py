@@ -1,18 +1,26 @@
 """Reads of the rankings, cached per ranking generation.
 
 Keys: `hotrank:list:{gen}:{business}:{region}:{offset}:{limit}` hold a page's
-`data` as rendered JSON bytes. A recompute that changed anything bumps `gen`, so
-readers move to new keys at once and never see a page mixing two generations.
-Pages also stay in a small in-process map for the current generation: a cached
-request costs one cache round trip (the generation) instead of two.
+`data` as rendered JSON bytes, where `gen` is "{scores}.{eligibility}" of the
+RankingGeneration row. A recompute that changed scores bumps `scores`, so readers
+move to new keys at once and never see a page mixing two generations; totals are
+keyed by `eligibility` alone (`hotrank:total:{eligibility}:…`), since only a change
+of the listed set changes them, and counting a million joined rows is the dearest
+read here.
+
+A process reads the generation at most once per RANKING_GENERATION_TTL seconds and
+keeps the current generation's pages in memory, so a warm ranking request costs no
+database query and no cache round trip.
 """
 
 import threading
 import time
 
 import orjson
+from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, When
+from django.db.models.functions import Greatest
 
 from hotrank.models import (
     GLOBAL_RANK_INDEX,
@@ -21,45 +29,72 @@ from hotrank.models import (
     ArchiveState,
     Business,
     DirtyArchive,
+    RankingGeneration,
     RecomputeRun,
 )
 from mybili.api.params import encode_cursor
-from mybili.cache import cache_add, cache_get, cache_get_or_compute, cache_incr
+from mybili.cache import cache_get_or_compute
 from videos.models import Region, VideoInfo, VideoState
 from videos.selectors import region_names
 
-GENERATION_KEY = "hotrank:gen"
 PAGE_TTL = 24 * 3600  # generations move on; old pages only need to expire eventually
 ALL_REGIONS = "all"
 
+_memo_lock = threading.Lock()
+_memo: dict = {"at": float("-inf"), "value": None}
 
-def _fresh_generation() -> int:
-    """A generation number no earlier generation used: the clock in microseconds.
 
-    Processes keep pages of the current generation in memory (`_local_pages`). If
-    the counter restarted at 1 after a flush or an eviction, a process could serve
-    its in-memory page of an old generation that happened to have the same number.
-    Starting from the clock, a restarted counter is always above every number
-    handed out before (bumps are far rarer than one per microsecond).
+def _generation_row() -> tuple[int, int]:
+    row = RankingGeneration.objects.filter(pk=1).values_list("scores", "eligibility").first()
+    return row or (0, 0)
+
+
+def ranking_generations() -> tuple[int, int]:
+    """(scores, eligibility), read from the database at most once per RANKING_GENERATION_TTL."""
+    now = time.monotonic()
+    if now - _memo["at"] < settings.RANKING_GENERATION_TTL:
+        return _memo["value"]
+    value = _generation_row()
+    with _memo_lock:
+        _memo.update(at=now, value=value)
+    return value
+
+
+def ranking_generation() -> str:
+    """The current generation as it appears in cache keys."""
+    scores, eligibility = ranking_generations()
+    return f"{scores}.{eligibility}"
+
+
+def _fresh_number():
+    """A generation number above every earlier one: the clock in microseconds, or +1.
+
+    A database whose row was rebuilt (tests flush tables; a restore) must not hand
+    out a number whose pages a cache or a process may still hold.
     """
     return time.time_ns() // 1000
 
 
-def ranking_generation() -> int | None:
-    """The current generation, or None when the cache is unavailable (then nothing is cached)."""
-    gen = cache_get(GENERATION_KEY)
-    if gen is None:  # first use, flushed or evicted: start a generation; a concurrent starter may win
-        if cache_add(GENERATION_KEY, _fresh_generation(), None) is None:
-            return None
-        gen = cache_get(GENERATION_KEY)
-    return gen
+def ranking_generation_bump(*, eligibility: bool = False) -> str:
+    """Move readers to new keys: scores always, and eligibility when the listed set may have changed."""
+    fresh = _fresh_number()
+    changes = {"scores": Greatest(F("scores") + 1, fresh)}
+    if eligibility:
+        changes["eligibility"] = Greatest(F("eligibility") + 1, fresh)
+    if not RankingGeneration.objects.filter(pk=1).update(**changes):
+        RankingGeneration.objects.get_or_create(pk=1, defaults={"scores": fresh, "eligibility": fresh})
+        RankingGeneration.objects.filter(pk=1).update(**changes)
+    value = _generation_row()
+    with _memo_lock:
+        _memo.update(at=time.monotonic(), value=value)
+    return f"{value[0]}.{value[1]}"
 
 
-def ranking_generation_bump() -> int | None:
-    return cache_incr(GENERATION_KEY, initial=_fresh_generation())
+def ranking_eligibility_bump() -> str:
+    return ranking_generation_bump(eligibility=True)
 
 
-def ranking_page_key(*, gen: int, business: int, region_id: int | None, offset: int, limit: int) -> str:
+def ranking_page_key(*, gen: str, business: int, region_id: int | None, offset: int, limit: int) -> str:
     region = ALL_REGIONS if region_id is None else region_id
     return f"hotrank:list:{gen}:{business}:{region}:{offset}:{limit}"
 
@@ -146,13 +181,13 @@ _local_guard = threading.Lock()
 _LOCAL_MAX = 256
 
 
-def _local_get(key: str, gen: int) -> bytes | None:
+def _local_get(key: str, gen: str) -> bytes | None:
     if _local_gen[0] != gen:
         return None
     return _local_pages.get(key)
 
 
-def _local_put(key: str, gen: int, value: bytes) -> None:
+def _local_put(key: str, gen: str, value: bytes) -> None:
     with _local_guard:
         if _local_gen[0] != gen:
             _local_pages.clear()
@@ -162,36 +197,43 @@ def _local_put(key: str, gen: int, value: bytes) -> None:
         _local_pages[key] = value
 
 
-def ranking_page_json(
-    *, business: int, region_id: int | None = None, offset: int = 0, limit: int = 50, after: dict | None = None
-) -> bytes:
-    """A ranking page's `data` as JSON bytes: {list, total, next_cursor}."""
-    gen = ranking_generation()
-    if gen is None:  # no cache: straight from the database
-        total = ranking_total(business=business, region_id=region_id)
-        data = _page_data(business=business, region_id=region_id, offset=offset, limit=limit, after=after, total=total)
-        return orjson.dumps(data)
-
+def ranking_total_get(*, business: int, region_id: int | None) -> int:
+    """The eligible count, cached until the listed set may change (an eligibility bump)."""
+    eligibility = ranking_generations()[1]
     region = ALL_REGIONS if region_id is None else region_id
-    total = cache_get_or_compute(
-        f"hotrank:total:{gen}:{business}:{region}",
+    return cache_get_or_compute(
+        f"hotrank:total:{eligibility}:{business}:{region}",
         lambda: ranking_total(business=business, region_id=region_id),
         PAGE_TTL,
     )
+
+
+def ranking_page_json(
+    *, business: int, region_id: int | None = None, offset: int = 0, limit: int = 50, after: dict | None = None
+) -> bytes:
+    """A ranking page's `data` as JSON bytes: {list, total, next_cursor}.
+
+    When the cache is down every step falls back to the database (and the page
+    still lands in this process's memory).
+    """
+    gen = ranking_generation()
     if after is not None:  # keyset pages are cheap (an index seek) and too many to cache
+        total = ranking_total_get(business=business, region_id=region_id)
         data = _page_data(business=business, region_id=region_id, offset=0, limit=limit, after=after, total=total)
         return orjson.dumps(data)
 
     key = ranking_page_key(gen=gen, business=business, region_id=region_id, offset=offset, limit=limit)
     page = _local_get(key, gen)
     if page is None:
-        page = cache_get_or_compute(
-            key,
-            lambda: orjson.dumps(
-                _page_data(business=business, region_id=region_id, offset=offset, limit=limit, after=None, total=total)
-            ),
-            PAGE_TTL,
-        )
+
+        def compute():
+            total = ranking_total_get(business=business, region_id=region_id)
+            data = _page_data(
+                business=business, region_id=region_id, offset=offset, limit=limit, after=None, total=total
+            )
+            return orjson.dumps(data)
+
+        page = cache_get_or_compute(key, compute, PAGE_TTL)
         _local_put(key, gen, page)
     return page
 
@@ -203,8 +245,6 @@ def ranking_page(**kwargs) -> dict:
 
 def archive_rank_get(*, oid: int, business: int) -> dict | None:
     """{oid, business, hot, rank} of an eligible archive, or None."""
-    gen = ranking_generation()
-
     def load():
         with connection.cursor() as cursor:
             cursor.execute(
@@ -223,9 +263,7 @@ def archive_rank_get(*, oid: int, business: int) -> dict | None:
             )
             return {"oid": oid, "business": business, "hot": hot, "rank": cursor.fetchone()[0] + 1}
 
-    if gen is None:
-        return load() or None
-    return cache_get_or_compute(f"hotrank:rank:{gen}:{business}:{oid}", load, PAGE_TTL) or None
+    return cache_get_or_compute(f"hotrank:rank:{ranking_generation()}:{business}:{oid}", load, PAGE_TTL) or None
 
 
 def ranking_region_ids(*, business: int) -> list[int]:
@@ -320,7 +358,7 @@ def dashboard_summary(*, business: int = Business.VIDEO, top: int = 10) -> dict:
         item["region_name"] = names.get(item["region_id"], str(item["region_id"]))
     return {
         "videos": VideoInfo.objects.count(),
-        "in_ranking": ranking_total(business=business, region_id=None),
+        "in_ranking": ranking_total_get(business=business, region_id=None),
         "dirty": DirtyArchive.objects.filter(business=business).count(),
         "last_run": RecomputeRun.objects.filter(parent=None).order_by("-id").first(),
         "top": top_items,

@@ -145,8 +145,10 @@ def hot_recompute(
         return recompute_partitions_enqueue(run=run, batch_size=batch_size)
     pages = scan_pages(business=business, after_id=run.last_id, batch_size=batch_size, now=run.now_ts)
     _execute(run=run, pages=pages, on_batch=on_batch)
-    if run.updated and refresh_cache:
-        ranking_cache_refresh(business=business)
+    if refresh_cache:
+        # A full pass also renews the totals: it is the hourly catch-all for changes made
+        # around the services (plain SQL edits of video state).
+        ranking_cache_refresh(business=business, eligibility_changed=True)
     return run
 
 
@@ -218,6 +220,7 @@ def hot_recompute_incremental(
     batch_size = _check_batch_size(batch_size)
     run = recompute_run_start(business=business, mode=RunMode.INCREMENTAL, now=now)
     prev = _previous_run(business=business)
+    new_archives = prev is None or run.max_archive_id > prev.max_archive_id
     if prev is None or prev.now_ts > run.now_ts:
         run.mode = RunMode.FULL
         run.save(update_fields=["mode"])
@@ -228,8 +231,8 @@ def hot_recompute_incremental(
         pages = id_pages(business=business, ids=ids, batch_size=batch_size, now=run.now_ts)
     _execute(run=run, pages=pages, on_batch=on_batch)
     dirty_marks_clear(mark_ids=marks)
-    if run.updated and refresh_cache:
-        ranking_cache_refresh(business=business)
+    if refresh_cache and (run.updated or new_archives):
+        ranking_cache_refresh(business=business, eligibility_changed=new_archives)
     return run
 
 
@@ -239,10 +242,10 @@ def archives_mark_dirty(*, oids, business: int = Business.VIDEO) -> None:
 
 
 def ranking_changed_on_commit() -> None:
-    """Eligibility changed outside a recompute: move readers to a new generation once committed."""
-    from hotrank.selectors import ranking_generation_bump
+    """The listed set changed outside a recompute: new pages and totals once committed."""
+    from hotrank.selectors import ranking_eligibility_bump
 
-    transaction.on_commit(ranking_generation_bump)
+    transaction.on_commit(ranking_eligibility_bump)
 
 
 @transaction.atomic
@@ -487,8 +490,8 @@ def recompute_partitions_settle(*, parent_id: int) -> None:
         errors = [e for status, _, _, e in states if status == RunStatus.FAILED]
         summary = f"{len(errors)} partition(s) failed; first: {errors[0]}" if errors else ""
         recompute_run_finish(run=parent, error=summary)
-    if not errors and parent.updated:
-        ranking_cache_refresh(business=parent.business)
+    if not errors:
+        ranking_cache_refresh(business=parent.business, eligibility_changed=True)
 
 
 # --- Cache ------------------------------------------------------------------------------
@@ -496,18 +499,17 @@ def recompute_partitions_settle(*, parent_id: int) -> None:
 PREHEAT_LIMIT = 50
 
 
-def ranking_cache_refresh(*, business: int) -> int | None:
+def ranking_cache_refresh(*, business: int, eligibility_changed: bool = False) -> str:
     """Move readers to a new ranking generation and warm its most-read pages.
 
-    Readers switch keys atomically when `gen` changes, so nothing is purged and
-    no page mixes generations. Warming costs a few queries here instead of a
-    burst of misses on the web tier. Returns the new generation (None: no cache).
+    Readers switch keys atomically when the generation changes, so nothing is
+    purged and no page mixes generations. Totals are recounted only when the
+    listed set may have changed. Warming costs a few queries here instead of a
+    burst of misses on the web tier. Returns the new generation.
     """
     from hotrank.selectors import ranking_generation_bump, ranking_page_json, ranking_region_ids
 
-    gen = ranking_generation_bump()
-    if gen is None:
-        return None
+    gen = ranking_generation_bump(eligibility=eligibility_changed)
     for offset in (0, PREHEAT_LIMIT):
         ranking_page_json(business=business, offset=offset, limit=PREHEAT_LIMIT)
     for region_id in ranking_region_ids(business=business):

@@ -145,6 +145,9 @@ RECOMPUTE_BATCH_SIZE = env.int("RECOMPUTE_BATCH_SIZE", default=1000)
 RECOMPUTE_STALE_SECONDS = env.int("RECOMPUTE_STALE_SECONDS", default=300)
 # Parallel writer connections on MySQL (see hotrank.engine._write_in_parallel).
 RECOMPUTE_WRITERS = env.int("RECOMPUTE_WRITERS", default=2)
+# How long a process trusts its copy of the ranking generation (seconds): a new ranking
+# reaches every process within this delay, and warm requests skip the database.
+RANKING_GENERATION_TTL = env.float("RANKING_GENERATION_TTL", default=1.0)
 # The scheduled full pass splits into this many django-q2 tasks when above 1.
 RECOMPUTE_PARTITIONS = env.int("RECOMPUTE_PARTITIONS", default=0)
 

@@ -93,8 +93,6 @@ def _region_ids(business: int) -> list[int]:
     Uncached, the DISTINCT scan costs ~0.3 s per page view at a million archives on MariaDB.
     """
     gen = ranking_generation()
-    if gen is None:  # no cache
-        return ranking_region_ids(business=business)
     return cache_get_or_compute(
         f"page:regions:{gen}:{business}", lambda: ranking_region_ids(business=business), PAGE_TTL
     )

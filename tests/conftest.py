@@ -22,6 +22,34 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+def clear_cache():
+    """Empty the configured cache and this process's ranking memory.
+
+    Only this project's keys on Redis (KEY_PREFIX), all of LocMem; and the
+    selectors' copy of the generation and in-process pages, which would otherwise
+    carry one test's rankings into the next (each test's database starts over).
+    """
+    from django.core.cache import cache
+
+    from hotrank import selectors
+
+    if hasattr(cache, "delete_pattern"):  # django-redis
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+    selectors._memo.update(at=float("-inf"), value=None)
+    selectors._local_pages.clear()
+    selectors._local_gen[0] = None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (pages, generation, throttle history)."""
+    clear_cache()
+    yield
+    clear_cache()
+
+
 @pytest.fixture
 def now():
     return NOW

@@ -1,27 +1,14 @@
 """The public ranking page at `/`: server-rendered top 50, global and per region."""
 
-import itertools
 import re
-import time
 
 import pytest
-from django.core.cache import cache
 
 from hotrank.models import AcademyArchive
-from hotrank.selectors import GENERATION_KEY, ranking_generation_bump
+from hotrank.selectors import ranking_generation_bump
 from mybili.views import compact_number
 
 pytestmark = pytest.mark.django_db
-
-# A generation no other test or earlier run used: pages are cached per generation, in the
-# cache and in process memory, and the cache may be a Redis that outlives the run.
-_generations = itertools.count(time.time_ns())
-
-
-@pytest.fixture(autouse=True)
-def fresh_generation():
-    cache.set(GENERATION_KEY, next(_generations), None)
-
 
 @pytest.fixture
 def ranked(make_video):

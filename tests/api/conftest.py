@@ -1,24 +1,8 @@
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from mybili.api.throttling import AnonThrottle
-
-
-def clear_cache():
-    """Empty the configured cache: only this project's keys on Redis, all of LocMem."""
-    if hasattr(cache, "delete_pattern"):  # django-redis: honours KEY_PREFIX, leaves other keys alone
-        cache.delete_pattern("*")
-    else:
-        cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Each test starts with an empty cache (pages, generation, throttle history)."""
-    clear_cache()
-    yield
-    clear_cache()
+from tests.conftest import clear_cache  # noqa: F401 - re-exported for the API tests
 
 
 @pytest.fixture
