@@ -10,7 +10,6 @@ from hotrank import engine
 from hotrank.formula import hot_score
 from hotrank.models import AcademyArchive, DirtyArchive, RecomputeRun, RunMode
 from hotrank.services import (
-    archives_mark_dirty,
     archives_remove,
     archives_restore,
     hot_recompute,
