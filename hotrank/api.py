@@ -34,6 +34,7 @@ class RankingItem(serializers.Serializer):
     view = serializers.IntegerField()
     like = serializers.IntegerField()
     region_id = serializers.IntegerField()
+    region_name = serializers.CharField(allow_null=True, help_text="null when the region has no name yet")
     pub_time = serializers.IntegerField()
 
 

@@ -19,7 +19,7 @@ import time
 import orjson
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, When
+from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Greatest
 
 from hotrank.models import (
@@ -34,7 +34,7 @@ from hotrank.models import (
 )
 from mybili.api.params import encode_cursor
 from mybili.cache import cache_get_or_compute
-from videos.models import Region, VideoInfo, VideoState
+from videos.models import Region, VideoInfo
 from videos.selectors import region_names
 
 PAGE_TTL = 24 * 3600  # generations move on; old pages only need to expire eventually
@@ -122,10 +122,11 @@ def ranking_sql(*, region: bool, keyset: bool) -> str:
         where.append("(a.hot < %s OR (a.hot = %s AND a.id < %s))")
     return (
         f"SELECT {straight}a.id, a.oid, a.hot, a.region_id, v.title, v.cover, v.author_name, v.pub_time, "
-        "s.view, s.like_count "
+        "s.view, s.like_count, r.name "
         f"FROM academy_archive a {_hint(index)} "
         "JOIN video_info v ON v.vid = a.oid AND v.state = 0 "
         "LEFT JOIN video_stat s ON s.vid = a.oid "
+        "LEFT JOIN video_region r ON r.id = a.region_id "
         f"WHERE {' AND '.join(where)} "
         "ORDER BY a.hot DESC, a.id DESC LIMIT %s OFFSET %s"
     )
@@ -164,9 +165,10 @@ def _page_data(*, business, region_id, offset, limit, after, total) -> dict:
         {
             "oid": oid, "hot": hot, "rank": first_rank + i, "title": title, "cover": cover, "author": author,
             # a missing stat row reads as zeros (COALESCE would turn MySQL's unsigned BIGINT into DECIMAL)
-            "view": view or 0, "like": like or 0, "region_id": region, "pub_time": pub_time,
+            "view": view or 0, "like": like or 0, "region_id": region, "region_name": region_name,
+            "pub_time": pub_time,
         }
-        for i, (_id, oid, hot, region, title, cover, author, pub_time, view, like) in enumerate(rows)
+        for i, (_id, oid, hot, region, title, cover, author, pub_time, view, like, region_name) in enumerate(rows)
     ]  # fmt: skip
     next_cursor = None
     if len(rows) == limit:
@@ -280,28 +282,44 @@ def ranking_region_ids(*, business: int) -> list[int]:
 # --- Admin reads ------------------------------------------------------------------------
 
 
-def archive_rank_subquery(*, hot, archive_id, business):
-    """1 + the eligible archives ahead of (hot, archive_id): the rank as a correlated COUNT.
+RANK_CAP = 10_000  # ranks are counted this deep at most; deeper ones read "beyond the cap"
 
-    `hot`, `archive_id` and `business` are expressions of the outer row
-    (OuterRef). The count walks the ranking index from the top, so it is cheap
-    for the head of the ranking and grows with the rank.
+
+def archive_ranks(*, keys, cap: int | None = None) -> dict[int, int]:
+    """Ranks of eligible archives, for an admin page: {archive id: rank}, in one query.
+
+    `keys` are (archive id, business, hot) of archives that are eligible
+    (normal, with a normal video). Each rank is 1 + the eligible archives ahead
+    of it, counted on the ranking index and stopped after `cap` (default RANK_CAP) rows, so a page
+    costs at most len(keys) * cap index entries whatever the pool's size. A rank
+    above `cap` means "deeper than cap".
+
+    (A correlated COUNT per row in the page query costs O(rank) per row and
+    MariaDB evaluates it for every row it sorts: minutes on a 1M-row pool.)
     """
-    ahead = (
-        AcademyArchive.objects.filter(business=business, state=ArchiveState.NORMAL)
-        .filter(Q(hot__gt=hot) | Q(hot=hot, id__gt=archive_id))
-        .filter(Exists(VideoInfo.objects.filter(vid=OuterRef("oid"), state=VideoState.NORMAL)))
-        .order_by()
-        .annotate(ahead=Func(F("id"), function="COUNT"))
-        .values("ahead")
+    keys = list(keys)
+    if not keys:
+        return {}
+    cap = RANK_CAP if cap is None else cap
+    straight = "STRAIGHT_JOIN " if connection.vendor == "mysql" else ""
+    part = (
+        "SELECT %s, (SELECT COUNT(*) FROM ("
+        f"SELECT {straight}1 FROM academy_archive a {_hint(GLOBAL_RANK_INDEX)} "
+        "JOIN video_info v ON v.vid = a.oid AND v.state = 0 "
+        "WHERE a.business = %s AND a.state = %s AND (a.hot > %s OR (a.hot = %s AND a.id > %s)) LIMIT %s) ahead)"
     )
-    return Subquery(ahead) + 1
+    params: list = []
+    for archive_id, business, hot in keys:
+        params += [archive_id, business, ArchiveState.NORMAL.value, hot, hot, archive_id, cap]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([part] * len(keys)), params)
+        return {archive_id: ahead + 1 for archive_id, ahead in cursor.fetchall()}
 
 
 def archives_admin_rows(queryset):
-    """The ranking pool's admin rows: each archive with its video (pk, title, cover, state), region name and rank.
+    """The ranking pool's admin rows: each archive with its video (pk, title, cover, state) and region name.
 
-    All subqueries of the page's one query, so a page costs a constant number of queries.
+    Subqueries of the page's one query; ranks come from archive_ranks (one more).
     """
     video = VideoInfo.objects.filter(vid=OuterRef("oid"))
     return queryset.annotate(
@@ -310,18 +328,6 @@ def archives_admin_rows(queryset):
         video_cover=Subquery(video.values("cover")[:1]),
         video_state=Subquery(video.values("state")[:1]),
         region_name=Subquery(Region.objects.filter(id=OuterRef("region_id")).values("name")[:1]),
-    ).annotate(
-        rank=Case(
-            When(
-                state=ArchiveState.NORMAL,
-                video_state=VideoState.NORMAL,
-                then=archive_rank_subquery(
-                    hot=OuterRef("hot"), archive_id=OuterRef("id"), business=OuterRef("business")
-                ),
-            ),
-            default=None,
-            output_field=IntegerField(),
-        )
     )
 
 

@@ -13,6 +13,7 @@ from hotrank.models import Business
 from hotrank.selectors import PAGE_TTL, ranking_generation, ranking_region_ids
 from hotrank.selectors import ranking_page as ranking_page_data
 from mybili.cache import cache_get_or_compute
+from videos.selectors import region_names
 
 logger = logging.getLogger(__name__)
 
@@ -44,23 +45,13 @@ def readyz(request):
 
 # --- the public ranking page -------------------------------------------------------------
 
-# Bilibili's top-level region ids. A Region model with names replaces this mapping later.
-_REGION_NAMES = {
-    1: "动画", 3: "音乐", 4: "游戏", 5: "娱乐", 36: "知识", 119: "鬼畜",
-    155: "时尚", 160: "生活", 181: "影视", 188: "科技", 211: "美食", 217: "动物圈",
-}  # fmt: skip
 _REGION_PARAM = re.compile(r"^[0-9]{1,10}$")
 _MAX_REGION_ID = 2**31 - 1  # region_id is an INT column
 PAGE_SIZE = 50
 
 
-def region_names() -> dict[int, str]:
-    """Region id -> display name, for the ids that have one."""
-    return _REGION_NAMES
-
-
-def region_name(region_id: int) -> str:
-    return region_names().get(region_id, f"区 {region_id}")
+def region_name(region_id: int, names: dict[int, str]) -> str:
+    return names.get(region_id, f"区 {region_id}")
 
 
 def _one_decimal(x: float) -> str:
@@ -104,12 +95,13 @@ def ranking_page(request):
     region_id, invalid = _region_param(request.GET.get("region"))
     page = ranking_page_data(business=Business.VIDEO, region_id=region_id, offset=0, limit=PAGE_SIZE)
     region_ids = _region_ids(Business.VIDEO)
+    names = region_names()
     if region_id is not None and region_id not in region_ids:
         region_ids = sorted([*region_ids, region_id])  # keep the selected tab visible even when empty
     items = [
         {
             **item,
-            "region_name": region_name(item["region_id"]),
+            "region_name": item["region_name"] or region_name(item["region_id"], names),
             "hot_text": compact_number(item["hot"]),
             "view_text": compact_number(item["view"]),
             "like_text": compact_number(item["like"]),
@@ -122,8 +114,8 @@ def ranking_page(request):
         "items": items,
         "total": f"{page['total']:,}",
         "region_id": region_id,
-        "region_label": region_name(region_id) if region_id is not None else "全站",
-        "tabs": [{"id": rid, "name": region_name(rid)} for rid in region_ids],
+        "region_label": region_name(region_id, names) if region_id is not None else "全站",
+        "tabs": [{"id": rid, "name": region_name(rid, names)} for rid in region_ids],
         "invalid_region": request.GET.get("region") if invalid else None,
     }
     return render(request, "ranking.html", context)

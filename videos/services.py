@@ -86,7 +86,7 @@ def region_save(*, region: Region) -> Region:
     """Create or rename a region; readers of region_names() see it once committed."""
     region.full_clean()
     region.save()
-    transaction.on_commit(lambda: cache_delete_many([REGION_NAMES_KEY]))
+    _region_names_changed()
     return region
 
 
@@ -94,8 +94,16 @@ def region_save(*, region: Region) -> Region:
 def region_delete(*, region_ids) -> int:
     """Delete regions; videos keep their region_id (a plain column) and show it without a name."""
     count, _ = Region.objects.filter(id__in=list(region_ids)).delete()
-    transaction.on_commit(lambda: cache_delete_many([REGION_NAMES_KEY]))
+    _region_names_changed()
     return count
+
+
+def _region_names_changed() -> None:
+    """Once committed: drop the cached names, and move the rankings (their items carry names) to new pages."""
+    from hotrank.selectors import ranking_generation_bump
+
+    transaction.on_commit(lambda: cache_delete_many([REGION_NAMES_KEY]))
+    transaction.on_commit(ranking_generation_bump)
 
 
 @transaction.atomic

@@ -88,7 +88,7 @@ def test_shapes_of_the_data(schema):
     assert set(ranking["properties"]) == {"list", "total", "next_cursor"}
     item = resolve(schema, ranking["properties"]["list"]["items"])
     assert set(item["properties"]) == {"oid", "hot", "rank", "title", "cover", "author", "view", "like",
-                                       "region_id", "pub_time"}
+                                       "region_id", "region_name", "pub_time"}
     assert data_of("/api/creative/v1/hotrank/region") == ranking
     assert set(data_of("/api/creative/v1/video/{vid}")["properties"]) == {"video"}
     assert set(data_of("/api/video/v1/videos/{vid}")["properties"]) == {"info"}

@@ -4,14 +4,14 @@ import pytest
 
 from hotrank.models import AcademyArchive
 from tests.api.helpers import ok_data
-from tests.factories import AcademyArchiveFactory, VideoInfoFactory, VideoStatFactory
+from tests.factories import NOW, AcademyArchiveFactory, VideoInfoFactory, VideoStatFactory
 from videos.models import VideoInfo, VideoStat
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/creative/v1/hotrank/list"
 REGION = "/api/creative/v1/hotrank/region"
-ITEM_KEYS = {"oid", "hot", "rank", "title", "cover", "author", "view", "like", "region_id", "pub_time"}
+ITEM_KEYS = {"oid", "hot", "rank", "title", "cover", "author", "view", "like", "region_id", "region_name", "pub_time"}
 
 # hot values with plenty of ties, over three regions
 HOTS = [500, 300, 300, 300, 120, 120, 90, 90, 90, 90, 60, 5, 5, 0, 0, 0, -3]
@@ -165,3 +165,22 @@ def test_hot_by_oid_of_other_business(api, pool):
     article = AcademyArchive.objects.get(business=2)
     entry = ok_data(api.get(f"/api/hotrank/v1/hot/{article.oid}?business=2"))
     assert entry == {"oid": article.oid, "business": 2, "hot": 10_000, "rank": 1}
+
+
+def test_items_carry_region_names_and_a_rename_reaches_the_cached_ranking(api, make_video,
+                                                                         django_capture_on_commit_callbacks):
+    from videos.models import Region
+    from videos.services import region_save
+
+    make_video(stats={"view": 400}, region_id=4)
+    make_video(stats={"view": 800}, region_id=9999)  # a region with no name
+    from hotrank.services import hot_recompute
+
+    hot_recompute(now=NOW)
+    items = ok_data(api.get(LIST))["list"]
+    assert [(i["region_id"], i["region_name"]) for i in items] == [(9999, None), (4, Region.objects.get(id=4).name)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        region_save(region=Region(id=9999, name="new region"))
+    items = ok_data(api.get(LIST))["list"]
+    assert items[0]["region_name"] == "new region"
