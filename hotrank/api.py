@@ -7,7 +7,7 @@ from hotrank.models import Business
 from hotrank.selectors import archive_rank_get, ranking_page_json
 from mybili.api.envelope import ok, ok_prerendered
 from mybili.api.errors import ErrorCode, hotrank_not_found
-from mybili.api.params import CursorField, StrictIntegerField, path_id, validated
+from mybili.api.params import CursorField, StrictIntegerField, path_id, validated_query
 from mybili.api.schema import path_id_parameter, responses
 from mybili.api.views import ApiView
 
@@ -65,7 +65,7 @@ class HotRankListView(ApiView):
         summary="Global hot ranking", tags=["creative"],
     )  # fmt: skip
     def get(self, request):
-        return _ranking_response(validated(RankingQuery, request.query_params), None)
+        return _ranking_response(validated_query(RankingQuery, request), None)
 
 
 class HotRankRegionView(ApiView):
@@ -74,7 +74,7 @@ class HotRankRegionView(ApiView):
         responses=responses("RankingPage", RankingPage), summary="Hot ranking of one region", tags=["creative"],
     )  # fmt: skip
     def get(self, request):
-        query = validated(RegionRankingQuery, request.query_params)
+        query = validated_query(RegionRankingQuery, request)
         return _ranking_response(query, query["region_id"])
 
 
@@ -91,7 +91,7 @@ class HotByOidView(ApiView):
     )  # fmt: skip
     def get(self, request, oid: str):
         oid = path_id("oid", oid)
-        business = validated(HotByOidQuery, request.query_params)["business"]
+        business = validated_query(HotByOidQuery, request)["business"]
         entry = archive_rank_get(oid=oid, business=business)
         if entry is None:
             raise hotrank_not_found(oid, business)
