@@ -19,7 +19,7 @@ from hotrank.services import (
     archives_restore,
     recompute_full_enqueue,
 )
-from mybili.admin_utils import log_curation, thumbnail, unix_datetime
+from mybili.admin_utils import RankedChangeList, log_curation, rank_text, rows_ranks, thumbnail, unix_datetime
 from videos.admin import PublishedFilter, RegionFilter
 from videos.models import VideoInfo, VideoState
 from videos.selectors import videos_titled
@@ -85,6 +85,16 @@ class AcademyArchiveAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return archives_admin_rows(super().get_queryset(request))
 
+    def get_changelist(self, request, **kwargs):
+        return RankedChangeList
+
+    @staticmethod
+    def rank_key(archive):
+        """(archive id, business, hot) when the archive is ranked (it and its video are normal)."""
+        if archive.state != ArchiveState.NORMAL or archive.video_state != VideoState.NORMAL:
+            return None
+        return archive.id, archive.business, archive.hot
+
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
@@ -125,7 +135,9 @@ class AcademyArchiveAdmin(admin.ModelAdmin):
 
     @admin.display(description="rank")
     def rank(self, archive):
-        return archive.rank if archive.rank is not None else "—"
+        if not hasattr(archive, "rank"):  # the change page's object: not from the changelist
+            (archive.rank,) = rows_ranks([archive], self.rank_key)
+        return rank_text(archive.rank)
 
     @admin.display(description="cover")
     def cover_thumb(self, archive):

@@ -286,34 +286,35 @@ RANK_CAP = 10_000  # ranks are counted this deep at most; deeper ones read "beyo
 
 
 def archive_ranks(*, keys, cap: int | None = None) -> dict[int, int]:
-    """Ranks of eligible archives, for an admin page: {archive id: rank}, in one query.
+    """Ranks of eligible archives, for an admin page: {archive id: rank}; cap + 1 means "deeper than cap".
 
-    `keys` are (archive id, business, hot) of archives that are eligible
-    (normal, with a normal video). Each rank is 1 + the eligible archives ahead
-    of it, counted on the ranking index and stopped after `cap` (default RANK_CAP) rows, so a page
-    costs at most len(keys) * cap index entries whatever the pool's size. A rank
-    above `cap` means "deeper than cap".
-
-    (A correlated COUNT per row in the page query costs O(rank) per row and
-    MariaDB evaluates it for every row it sorts: minutes on a 1M-row pool.)
+    `keys` are (archive id, business, hot) of archives that are eligible (normal,
+    with a normal video). One query per business walks the ranking from the top,
+    as the ranking pages do, down to the deepest key or `cap` (default RANK_CAP)
+    rows, whichever comes first: a page costs at most `cap` index entries
+    whatever its size and the pool's. (A correlated COUNT per row in the page
+    query costs O(rank) per row, and MariaDB evaluates it for every row it sorts:
+    minutes per page on a 1M-row pool.)
     """
-    keys = list(keys)
-    if not keys:
-        return {}
     cap = RANK_CAP if cap is None else cap
-    straight = "STRAIGHT_JOIN " if connection.vendor == "mysql" else ""
-    part = (
-        "SELECT %s, (SELECT COUNT(*) FROM ("
-        f"SELECT {straight}1 FROM academy_archive a {_hint(GLOBAL_RANK_INDEX)} "
-        "JOIN video_info v ON v.vid = a.oid AND v.state = 0 "
-        "WHERE a.business = %s AND a.state = %s AND (a.hot > %s OR (a.hot = %s AND a.id > %s)) LIMIT %s) ahead)"
-    )
-    params: list = []
+    by_business: dict[int, list[tuple[int, int]]] = {}
     for archive_id, business, hot in keys:
-        params += [archive_id, business, ArchiveState.NORMAL.value, hot, hot, archive_id, cap]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join([part] * len(keys)), params)
-        return {archive_id: ahead + 1 for archive_id, ahead in cursor.fetchall()}
+        by_business.setdefault(business, []).append((hot, archive_id))
+    straight = "STRAIGHT_JOIN " if connection.vendor == "mysql" else ""
+    sql = (
+        f"SELECT {straight}a.id FROM academy_archive a {_hint(GLOBAL_RANK_INDEX)} "
+        "JOIN video_info v ON v.vid = a.oid AND v.state = 0 "
+        "WHERE a.business = %s AND a.state = %s AND (a.hot > %s OR (a.hot = %s AND a.id >= %s)) "
+        "ORDER BY a.hot DESC, a.id DESC LIMIT %s"
+    )
+    ranks: dict[int, int] = {}
+    for business, business_keys in sorted(by_business.items()):
+        deepest_hot, deepest_id = min(business_keys)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [business, ArchiveState.NORMAL.value, deepest_hot, deepest_hot, deepest_id, cap])
+            position = {row[0]: i + 1 for i, row in enumerate(cursor.fetchall())}
+        ranks.update((archive_id, position.get(archive_id, cap + 1)) for _, archive_id in business_keys)
+    return ranks
 
 
 def archives_admin_rows(queryset):

@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.views.main import ChangeList
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -37,3 +38,34 @@ def unix_datetime(ts: int | None) -> str:
         return "—"
     moment = timezone.localtime(datetime.datetime.fromtimestamp(ts, tz=datetime.UTC))
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+class RankedChangeList(ChangeList):
+    """A changelist that sets `rank` on its page's rows with one more query (hotrank.selectors.archive_ranks).
+
+    The model admin's `rank_key(row)` gives (archive id, business, hot) of a row
+    whose archive is eligible, or None.
+    """
+
+    def get_results(self, request):
+        super().get_results(request)
+        rows = list(self.result_list)  # evaluates the page once; the template and a list_editable formset reuse it
+        for row, rank in zip(rows, rows_ranks(rows, self.model_admin.rank_key), strict=True):
+            row.rank = rank
+
+
+def rows_ranks(rows, rank_key) -> list[int | None]:
+    """Ranks of `rows` (None where rank_key says the row is not ranked), in one query."""
+    from hotrank.selectors import archive_ranks
+
+    keys = [rank_key(row) for row in rows]
+    ranks = archive_ranks(keys=[key for key in keys if key is not None])
+    return [ranks.get(key[0]) if key is not None else None for key in keys]
+
+
+def rank_text(rank: int | None) -> str:
+    from hotrank.selectors import RANK_CAP
+
+    if rank is None:
+        return "—"
+    return f"> {RANK_CAP:,}" if rank > RANK_CAP else str(rank)

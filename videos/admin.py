@@ -11,8 +11,8 @@ from django.utils.html import format_html
 from hotrank.models import AcademyArchive, ArchiveState, Business
 from hotrank.selectors import archives_of_videos
 from hotrank.services import archives_add, archives_remove
-from mybili.admin_utils import log_curation, thumbnail, unix_datetime
-from videos.models import Region, VideoInfo, VideoStat
+from mybili.admin_utils import RankedChangeList, log_curation, rank_text, rows_ranks, thumbnail, unix_datetime
+from videos.models import Region, VideoInfo, VideoStat, VideoState
 from videos.selectors import region_names, video_stats_admin_rows, videos_admin_rows
 from videos.services import (
     region_delete,
@@ -134,6 +134,16 @@ class VideoInfoAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return videos_admin_rows(super().get_queryset(request))
 
+    def get_changelist(self, request, **kwargs):
+        return RankedChangeList
+
+    @staticmethod
+    def rank_key(video):
+        """(archive id, business, hot) when the video is ranked (it and its archive are normal)."""
+        if video.state != VideoState.NORMAL or video.archive_state != ArchiveState.NORMAL:
+            return None
+        return video.archive_pk, Business.VIDEO, video.archive_hot
+
     def get_readonly_fields(self, request, obj=None):
         readonly = ["published", "ranking", "stats", "ctime", "mtime"]
         return readonly + ["vid"] if obj is not None else readonly  # the archive and stat hang on the vid
@@ -172,7 +182,7 @@ class VideoInfoAdmin(admin.ModelAdmin):
 
     @admin.display(description="rank")
     def rank(self, video):
-        return video.rank if video.rank is not None else "—"
+        return rank_text(video.rank)
 
     @admin.display(description="ranking")
     def ranking(self, video):
@@ -180,7 +190,8 @@ class VideoInfoAdmin(admin.ModelAdmin):
             return "Not in the ranking pool."
         url = reverse("admin:hotrank_academyarchive_change", args=[video.archive_pk])
         state = ArchiveState(video.archive_state).label
-        rank = f", rank {video.rank}" if video.rank is not None else ""
+        (rank,) = rows_ranks([video], self.rank_key)
+        rank = f", rank {rank_text(rank)}" if rank is not None else ""
         return format_html('<a href="{}">archive {}</a>: {}, hot {}{}', url, video.archive_pk, state,
                            video.archive_hot, rank)  # fmt: skip
 

@@ -1,7 +1,7 @@
 """Reads of the video service, cached per video (`video:info:{vid}`, `video:stat:{vid}`)."""
 
 from django.core.cache import cache
-from django.db.models import Case, IntegerField, OuterRef, Subquery, When
+from django.db.models import OuterRef, Subquery
 
 from mybili.cache import cache_failed, cache_get_or_compute, cache_set
 from videos.models import Region, VideoInfo, VideoStat, VideoState
@@ -125,13 +125,12 @@ def region_names() -> dict[int, str]:
 
 
 def videos_admin_rows(queryset):
-    """The video admin's rows: each video with its region name, its archive (pk, state, hot) and its rank now.
+    """The video admin's rows: each video with its region name and its archive (pk, state, hot).
 
-    Subqueries of the page's one query (archive by oid, rank by a correlated
-    COUNT), so a page costs a constant number of queries.
+    Subqueries of the page's one query (the archive by oid); ranks come from
+    hotrank.selectors.archive_ranks (one more query per page).
     """
-    from hotrank.models import AcademyArchive, ArchiveState, Business
-    from hotrank.selectors import archive_rank_subquery
+    from hotrank.models import AcademyArchive, Business
 
     archive = AcademyArchive.objects.filter(oid=OuterRef("vid"), business=Business.VIDEO)
     return queryset.annotate(
@@ -139,18 +138,6 @@ def videos_admin_rows(queryset):
         archive_pk=Subquery(archive.values("id")[:1]),
         archive_state=Subquery(archive.values("state")[:1]),
         archive_hot=Subquery(archive.values("hot")[:1]),
-    ).annotate(
-        rank=Case(
-            When(
-                state=VideoState.NORMAL,
-                archive_state=ArchiveState.NORMAL,
-                then=archive_rank_subquery(
-                    hot=OuterRef("archive_hot"), archive_id=OuterRef("archive_pk"), business=Business.VIDEO
-                ),
-            ),
-            default=None,
-            output_field=IntegerField(),
-        )
     )
 
 

@@ -79,6 +79,15 @@ def test_removed_archives_and_deleted_videos_have_no_rank(admin_client, make_vid
     assert "(deleted)" in admin_client.get(URL).content.decode()
 
 
+def test_ranks_deeper_than_the_cap_read_as_beyond_it(admin_client, pool, monkeypatch):
+    from hotrank import selectors
+
+    monkeypatch.setattr(selectors, "RANK_CAP", 2)
+    response = admin_client.get(URL)
+    assert [r.rank for r in response.context["cl"].result_list] == [1, 2, 3, 3, 3]
+    assert response.content.decode().count("&gt; 2") == 3
+
+
 def test_changelist_costs_a_constant_number_of_queries(admin_client, make_video, django_assert_max_num_queries):
     for _ in range(3):
         make_video()
