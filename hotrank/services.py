@@ -16,8 +16,6 @@ from hotrank.models import AcademyArchive, ArchiveState, Business, DirtyArchive,
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MAX_BATCH_SIZE"]
-
 
 class RecomputeAlreadyRunning(Exception):
     """Another live run of this business holds the lock."""
