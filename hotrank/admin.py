@@ -51,7 +51,7 @@ class ArchiveAddForm(forms.ModelForm):
     class Meta:
         model = AcademyArchive
         fields = ("oid", "comment")
-        labels = {"oid": "vid"}
+        labels = {"oid": "Vid"}
         help_texts = {"oid": "The video's vid. Its region and publication time are copied from the video."}
 
     def clean_oid(self):

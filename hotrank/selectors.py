@@ -31,6 +31,7 @@ from hotrank.models import (
     DirtyArchive,
     RankingGeneration,
     RecomputeRun,
+    RunMode,
 )
 from mybili.api.params import encode_cursor
 from mybili.cache import cache_get_or_compute
@@ -367,6 +368,7 @@ def dashboard_summary(*, business: int = Business.VIDEO, top: int = 10) -> dict:
         "videos": VideoInfo.objects.count(),
         "in_ranking": ranking_total_get(business=business, region_id=None),
         "dirty": DirtyArchive.objects.filter(business=business).count(),
-        "last_run": RecomputeRun.objects.filter(parent=None).order_by("-id").first(),
+        # the last whole pass (an operator's rescore of a few archives says nothing of the schedule's health)
+        "last_run": RecomputeRun.objects.filter(parent=None).exclude(mode=RunMode.SELECTED).order_by("-id").first(),
         "top": top_items,
     }

@@ -126,8 +126,7 @@ class VideoInfoAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("vid", "title", "cover", "author_id", "author_name", "region_id", "pub_time",
                            "published", "duration", "description", "state")}),
-        ("Ranking", {"fields": ("ranking",)}),
-        ("Stats", {"fields": ("stats",)}),
+        ("Ranking and stats", {"fields": ("ranking", "stats")}),
         ("Record", {"fields": ("ctime", "mtime"), "classes": ("collapse",)}),
     )  # fmt: skip
 
