@@ -24,6 +24,11 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-debug-only-key"  # noqa: S105 - only ever used with DEBUG on
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+# Behind a TLS-terminating proxy: the origins the admin's forms are posted from, and the
+# header the proxy sets, so CSRF's origin check and request.is_secure() see https.
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

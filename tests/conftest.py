@@ -142,3 +142,24 @@ def viewer_client(django_user_model):
     client = Client()
     client.force_login(user)
     return client
+
+
+REDIS_DOWN = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "KEY_PREFIX": "mybili",
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.5},
+    }
+}
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache is a real django-redis client whose server is unreachable."""
+    from django.core.cache import cache, caches
+
+    settings.CACHES = REDIS_DOWN  # Django's setting_changed handler rebuilds django.core.cache.caches
+    assert type(caches["default"]).__name__ == "RedisCache"
+    assert type(cache._connections["default"]).__name__ == "RedisCache"  # what `cache` (used by the code) resolves to
+    yield

@@ -3,7 +3,6 @@
 import logging
 
 import pytest
-from django.core.cache import cache, caches
 
 from hotrank.models import AcademyArchive
 from tests.api.helpers import error, ok_data
@@ -11,24 +10,6 @@ from videos.models import VideoInfo
 from videos.services import video_info_update
 
 pytestmark = pytest.mark.django_db
-
-REDIS_DOWN = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-        "KEY_PREFIX": "mybili",
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.5},
-    }
-}
-
-
-@pytest.fixture
-def redis_down(settings):
-    settings.CACHES = REDIS_DOWN  # Django's setting_changed handler rebuilds django.core.cache.caches
-    assert type(caches["default"]).__name__ == "RedisCache"
-    assert type(cache._connections["default"]).__name__ == "RedisCache"  # what `cache` (used by the code) resolves to
-    yield
-
 
 @pytest.fixture
 def data(make_video):
