@@ -17,7 +17,7 @@ NOT_FOUND = f"no such video, or deleted (code {ErrorCode.VIDEO_NOT_FOUND})"
 VID = path_id_parameter("vid", "the video's vid")
 
 
-class VideoInfoOut(serializers.Serializer):
+class _VideoInfoFields(serializers.Serializer):
     vid = serializers.IntegerField()
     title = serializers.CharField()
     cover = serializers.CharField()
@@ -27,37 +27,27 @@ class VideoInfoOut(serializers.Serializer):
     pub_time = serializers.IntegerField()
     duration = serializers.IntegerField()
     desc = serializers.CharField()
+
+
+class _StatCounts(serializers.Serializer):
+    view = serializers.IntegerField()
+    like = serializers.IntegerField()
+    coin = serializers.IntegerField()
+    fav = serializers.IntegerField()
+    share = serializers.IntegerField()
+    reply = serializers.IntegerField()
+    danmaku = serializers.IntegerField()
+
+
+class VideoInfoOut(_VideoInfoFields):
     state = serializers.IntegerField()
 
 
-class VideoStatOut(serializers.Serializer):
+class VideoStatOut(_StatCounts):
     vid = serializers.IntegerField()
-    view = serializers.IntegerField()
-    like = serializers.IntegerField()
-    coin = serializers.IntegerField()
-    fav = serializers.IntegerField()
-    share = serializers.IntegerField()
-    reply = serializers.IntegerField()
-    danmaku = serializers.IntegerField()
 
 
-class VideoDetailOut(serializers.Serializer):
-    vid = serializers.IntegerField()
-    title = serializers.CharField()
-    cover = serializers.CharField()
-    author_id = serializers.IntegerField()
-    author_name = serializers.CharField()
-    region_id = serializers.IntegerField()
-    pub_time = serializers.IntegerField()
-    duration = serializers.IntegerField()
-    desc = serializers.CharField()
-    view = serializers.IntegerField()
-    like = serializers.IntegerField()
-    coin = serializers.IntegerField()
-    fav = serializers.IntegerField()
-    share = serializers.IntegerField()
-    reply = serializers.IntegerField()
-    danmaku = serializers.IntegerField()
+class VideoDetailOut(_VideoInfoFields, _StatCounts):
     hot = serializers.IntegerField(help_text="0 when the video is not in the ranking")
 
 

@@ -60,30 +60,27 @@ def _cached_rows(*, model, columns, key_of, shape, vids: list[int]) -> dict[int,
     return result
 
 
-def video_info_get(*, vid: int) -> dict | None:
-    """The video's info (any state), or None."""
+def _cached_row(*, model, columns, key, shape, vid: int) -> dict | None:
+    """One row by vid through the cache; a missing row is remembered for ABSENT_TTL."""
 
     def load():
-        row = VideoInfo.objects.filter(vid=vid).values(*INFO_COLUMNS).first()
-        return _info_dict(row) if row else _ABSENT
+        row = model.objects.filter(vid=vid).values(*columns).first()
+        return shape(row) if row else _ABSENT
 
-    value = cache_get_or_compute(video_info_key(vid), load, VIDEO_TTL)
+    value = cache_get_or_compute(key, load, VIDEO_TTL)
     if value == _ABSENT:
-        cache_set(video_info_key(vid), _ABSENT, ABSENT_TTL)
+        cache_set(key, _ABSENT, ABSENT_TTL)
         return None
     return value
+
+
+def video_info_get(*, vid: int) -> dict | None:
+    """The video's info (any state), or None."""
+    return _cached_row(model=VideoInfo, columns=INFO_COLUMNS, key=video_info_key(vid), shape=_info_dict, vid=vid)
 
 
 def video_stat_get(*, vid: int) -> dict | None:
-    def load():
-        row = VideoStat.objects.filter(vid=vid).values(*STAT_COLUMNS).first()
-        return _stat_dict(row) if row else _ABSENT
-
-    value = cache_get_or_compute(video_stat_key(vid), load, VIDEO_TTL)
-    if value == _ABSENT:
-        cache_set(video_stat_key(vid), _ABSENT, ABSENT_TTL)
-        return None
-    return value
+    return _cached_row(model=VideoStat, columns=STAT_COLUMNS, key=video_stat_key(vid), shape=_stat_dict, vid=vid)
 
 
 def video_infos_get(*, vids: list[int]) -> dict[int, dict]:
