@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from hotrank.formula import hot_score
 from hotrank.models import SCAN_INDEX, AcademyArchive, ArchiveState, RecomputeRun
+from mybili.db import index_hint, quoted_table
 from videos.models import VideoStat
 
 MAX_BATCH_SIZE = 10_000  # 3 bound parameters per row stays under SQLite's 32766
@@ -33,18 +34,6 @@ class ArchiveRow:
 Page = tuple[list[ArchiveRow], dict[int, int]]  # the rows read, and {id: new hot} of those that changed
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _index_hint(index: str) -> str:
-    if connection.vendor == "mysql":
-        return f"FORCE INDEX ({index})"
-    if connection.vendor == "sqlite":
-        return f"INDEXED BY {index}"
-    return ""
-
-
 def scan_sql(*, bounded: bool = False) -> str:
     """Keyset page of the scan, pinned to the (business, state, id) index.
 
@@ -53,7 +42,7 @@ def scan_sql(*, bounded: bool = False) -> str:
     """
     upper = "AND id <= %s " if bounded else ""
     return (
-        f"SELECT id, oid, pub_time, hot FROM {_table(AcademyArchive)} {_index_hint(SCAN_INDEX)} "
+        f"SELECT id, oid, pub_time, hot FROM {quoted_table(AcademyArchive)} {index_hint(SCAN_INDEX)} "
         f"WHERE business = %s AND state = %s AND id > %s {upper}ORDER BY id LIMIT %s"
     )
 
@@ -62,14 +51,15 @@ def _stats_sql(count: int) -> str:
     placeholders = ", ".join(["%s"] * count)
     return (
         "SELECT vid, view, like_count, coin, fav, share, reply, danmaku "
-        f"FROM {_table(VideoStat)} WHERE vid IN ({placeholders})"
+        f"FROM {quoted_table(VideoStat)} WHERE vid IN ({placeholders})"
     )
 
 
 def _update_sql(count: int) -> str:
     whens = " ".join(["WHEN %s THEN %s"] * count)
     placeholders = ", ".join(["%s"] * count)
-    return f"UPDATE {_table(AcademyArchive)} SET hot = CASE id {whens} END, mtime = %s WHERE id IN ({placeholders})"
+    table = quoted_table(AcademyArchive)
+    return f"UPDATE {table} SET hot = CASE id {whens} END, mtime = %s WHERE id IN ({placeholders})"
 
 
 _NO_STATS = (0, 0, 0, 0, 0, 0, 0)  # a missing stat row scores 0
@@ -145,7 +135,7 @@ def id_pages(*, business: int, ids: Iterable[int], batch_size: int, now: int) ->
             cursor.execute(
                 "SELECT a.id, a.oid, a.pub_time, a.hot, "
                 "s.view, s.like_count, s.coin, s.fav, s.share, s.reply, s.danmaku "
-                f"FROM {_table(AcademyArchive)} a LEFT JOIN {_table(VideoStat)} s ON s.vid = a.oid "
+                f"FROM {quoted_table(AcademyArchive)} a LEFT JOIN {quoted_table(VideoStat)} s ON s.vid = a.oid "
                 f"WHERE a.id IN ({placeholders}) AND a.business = %s AND a.state = %s ORDER BY a.id",
                 [*chunk, business, ArchiveState.NORMAL.value],
             )

@@ -35,6 +35,7 @@ from hotrank.models import (
 )
 from mybili.api.params import encode_cursor
 from mybili.cache import cache_get_or_compute
+from mybili.db import index_hint
 from videos.models import Region, VideoInfo
 from videos.selectors import region_names
 
@@ -100,14 +101,6 @@ def ranking_page_key(*, gen: str, business: int, region_id: int | None, offset: 
     return f"hotrank:list:{gen}:{business}:{region}:{offset}:{limit}"
 
 
-def _hint(index: str) -> str:
-    if connection.vendor == "mysql":
-        return f"FORCE INDEX ({index})"
-    if connection.vendor == "sqlite":
-        return f"INDEXED BY {index}"
-    return ""
-
-
 def ranking_sql(*, region: bool, keyset: bool) -> str:
     """The page query: the ranking index walked backwards, no filesort.
 
@@ -124,7 +117,7 @@ def ranking_sql(*, region: bool, keyset: bool) -> str:
     return (
         f"SELECT {straight}a.id, a.oid, a.hot, a.region_id, v.title, v.cover, v.author_name, v.pub_time, "
         "s.view, s.like_count, r.name "
-        f"FROM academy_archive a {_hint(index)} "
+        f"FROM academy_archive a {index_hint(index)} "
         "JOIN video_info v ON v.vid = a.oid AND v.state = 0 "
         "LEFT JOIN video_stat s ON s.vid = a.oid "
         "LEFT JOIN video_region r ON r.id = a.region_id "
@@ -273,7 +266,7 @@ def ranking_region_ids(*, business: int) -> list[int]:
     """Regions that have eligible archives (a loose scan of the region ranking index)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT region_id FROM academy_archive {_hint(REGION_RANK_INDEX)} "
+            f"SELECT DISTINCT region_id FROM academy_archive {index_hint(REGION_RANK_INDEX)} "
             "WHERE business = %s AND state = %s ORDER BY region_id",
             [business, ArchiveState.NORMAL.value],
         )
@@ -303,7 +296,7 @@ def archive_ranks(*, keys, cap: int | None = None) -> dict[int, int]:
         by_business.setdefault(business, []).append((hot, archive_id))
     straight = "STRAIGHT_JOIN " if connection.vendor == "mysql" else ""
     sql = (
-        f"SELECT {straight}a.id FROM academy_archive a {_hint(GLOBAL_RANK_INDEX)} "
+        f"SELECT {straight}a.id FROM academy_archive a {index_hint(GLOBAL_RANK_INDEX)} "
         "JOIN video_info v ON v.vid = a.oid AND v.state = 0 "
         "WHERE a.business = %s AND a.state = %s AND (a.hot > %s OR (a.hot = %s AND a.id >= %s)) "
         "ORDER BY a.hot DESC, a.id DESC LIMIT %s"
