@@ -88,8 +88,8 @@ def prepare(redis: str | None) -> tuple[int, str]:
     from django.db import connection
 
     from hotrank.models import AcademyArchive
-    from hotrank.selectors import ranking_generation_bump, ranking_page_json
-    from hotrank.services import RecomputeAlreadyRunning, hot_recompute
+    from hotrank.selectors import ranking_page_json
+    from hotrank.services import RecomputeAlreadyRunning, hot_recompute, ranking_generation_bump
     from mybili.api.envelope import SUCCESS_PREFIX
     from videos.demo import demo_data_seed
 

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from hotrank.formula import hot_score
-from hotrank.models import SCAN_INDEX, AcademyArchive, ArchiveState, RecomputeRun
+from hotrank.models import SCAN_INDEX, AcademyArchive, ArchiveState, RecomputeRun, RunStatus
 from mybili.db import index_hint, quoted_table
 from videos.models import VideoStat
 
@@ -151,14 +151,24 @@ def id_pages(*, business: int, ids: Iterable[int], batch_size: int, now: int) ->
 # --- Writers --------------------------------------------------------------------------
 
 
+class RunFenced(Exception):
+    """The run is no longer the live one (reaped as stale, or its parent ended): stop writing."""
+
+
 def checkpoint_save(*, run: RecomputeRun, scanned: int, updated: int, last_id: int) -> None:
-    """Advance the run's counters and checkpoint; called inside the batch's transaction."""
+    """Advance the run's counters and checkpoint; called inside the batch's transaction.
+
+    The update is fenced on the run still running: a process that was presumed dead
+    and reaped must not go on writing (its batch rolls back with the RunFenced).
+    """
     stamp = timezone.now()
-    RecomputeRun.objects.filter(pk=run.pk).update(
+    alive = RecomputeRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         scanned=F("scanned") + scanned, updated=F("updated") + updated, last_id=last_id, heartbeat_at=stamp
     )
-    if run.parent_id:  # a partition keeps its whole run alive
-        RecomputeRun.objects.filter(pk=run.parent_id).update(heartbeat_at=stamp)
+    if alive and run.parent_id:  # a partition keeps its whole run alive, while that run lives
+        alive = RecomputeRun.objects.filter(pk=run.parent_id, status=RunStatus.RUNNING).update(heartbeat_at=stamp)
+    if not alive:
+        raise RunFenced(f"run {run.pk} is no longer running (reaped as stale, or its run ended); batch rolled back")
     run.scanned += scanned
     run.updated += updated
     run.last_id = last_id

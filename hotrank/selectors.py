@@ -19,8 +19,7 @@ import time
 import orjson
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import Greatest
+from django.db.models import OuterRef, Subquery
 
 from hotrank.models import (
     GLOBAL_RANK_INDEX,
@@ -68,32 +67,12 @@ def ranking_generation() -> str:
     return f"{scores}.{eligibility}"
 
 
-def _fresh_number():
-    """A generation number above every earlier one: the clock in microseconds, or +1.
-
-    A database whose row was rebuilt (tests flush tables; a restore) must not hand
-    out a number whose pages a cache or a process may still hold.
-    """
-    return time.time_ns() // 1000
-
-
-def ranking_generation_bump(*, eligibility: bool = False) -> str:
-    """Move readers to new keys: scores always, and eligibility when the listed set may have changed."""
-    fresh = _fresh_number()
-    changes = {"scores": Greatest(F("scores") + 1, fresh)}
-    if eligibility:
-        changes["eligibility"] = Greatest(F("eligibility") + 1, fresh)
-    if not RankingGeneration.objects.filter(pk=1).update(**changes):
-        RankingGeneration.objects.get_or_create(pk=1, defaults={"scores": fresh, "eligibility": fresh})
-        RankingGeneration.objects.filter(pk=1).update(**changes)
+def ranking_generations_reload() -> str:
+    """Read the generation row now (after this process bumped it) and remember it."""
     value = _generation_row()
     with _memo_lock:
         _memo.update(at=time.monotonic(), value=value)
     return f"{value[0]}.{value[1]}"
-
-
-def ranking_eligibility_bump() -> str:
-    return ranking_generation_bump(eligibility=True)
 
 
 def ranking_page_key(*, gen: str, business: int, region_id: int | None, offset: int, limit: int) -> str:
@@ -193,12 +172,16 @@ def _local_put(key: str, gen: str, value: bytes) -> None:
         _local_pages[key] = value
 
 
+def ranking_total_key(*, eligibility: int, business: int, region_id: int | None) -> str:
+    region = ALL_REGIONS if region_id is None else region_id
+    return f"hotrank:total:{eligibility}:{business}:{region}"
+
+
 def ranking_total_get(*, business: int, region_id: int | None) -> int:
     """The eligible count, cached until the listed set may change (an eligibility bump)."""
     eligibility = ranking_generations()[1]
-    region = ALL_REGIONS if region_id is None else region_id
     return cache_get_or_compute(
-        f"hotrank:total:{eligibility}:{business}:{region}",
+        ranking_total_key(eligibility=eligibility, business=business, region_id=region_id),
         lambda: ranking_total(business=business, region_id=region_id),
         PAGE_TTL,
     )

@@ -7,12 +7,23 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import F, Max, Min, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from hotrank.engine import MAX_BATCH_SIZE, id_pages, pages_write, scan_pages
+from hotrank.engine import MAX_BATCH_SIZE, RunFenced, id_pages, pages_write, scan_pages
 from hotrank.formula import BOOST_WINDOW_SECONDS
-from hotrank.models import AcademyArchive, ArchiveState, Business, DirtyArchive, RecomputeRun, RunMode, RunStatus
+from hotrank.models import (
+    AcademyArchive,
+    ArchiveState,
+    Business,
+    DirtyArchive,
+    RankingGeneration,
+    RecomputeRun,
+    RunMode,
+    RunStatus,
+)
+from mybili.cache import cache_set
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +41,15 @@ class NothingToResume(Exception):
 
 def recompute_run_reap_stale(*, business: int) -> int:
     """Fail runs of `business` whose process stopped beating, so they no longer block."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=settings.RECOMPUTE_STALE_SECONDS)
-    return RecomputeRun.objects.filter(
-        active_business=business, status=RunStatus.RUNNING, heartbeat_at__lt=cutoff
-    ).update(
+    now = timezone.now()
+    cutoff = now - timezone.timedelta(seconds=settings.RECOMPUTE_STALE_SECONDS)
+    # A partitioned run's partitions may wait in the queue, or be re-delivered by the broker
+    # only after Q_CLUSTER["retry"] seconds when a worker died: it is stale only after that.
+    partition_cutoff = cutoff - timezone.timedelta(seconds=settings.Q_CLUSTER["retry"])
+    stale = Q(heartbeat_at__lt=cutoff) & ~Q(mode=RunMode.PARTITION) | Q(
+        heartbeat_at__lt=partition_cutoff, mode=RunMode.PARTITION
+    )
+    return RecomputeRun.objects.filter(stale, active_business=business, status=RunStatus.RUNNING).update(
         status=RunStatus.FAILED,
         active_business=None,
         finished_at=timezone.now(),
@@ -66,6 +82,19 @@ def recompute_run_start(*, business: int, mode: str = RunMode.FULL, now: int | N
                 )
                 if run is None:
                     raise NothingToResume(f"no failed full or partitioned run of business {business} to resume")
+                newer = (
+                    RecomputeRun.objects.filter(business=business, parent=None, id__gt=run.id)
+                    .filter(status=RunStatus.SUCCEEDED)
+                    .exclude(mode=RunMode.SELECTED)
+                    .first()
+                )
+                if newer is not None:
+                    # Finishing it with its old `now` would write boosts as of then, behind the newer
+                    # run that incremental passes start from.
+                    raise NothingToResume(
+                        f"run {run.pk} failed, but run {newer.pk} ({newer.mode}) succeeded after it; "
+                        "start a new full pass instead"
+                    )
                 run.status = RunStatus.RUNNING
                 run.active_business = business
                 run.heartbeat_at = stamp
@@ -87,12 +116,17 @@ def recompute_run_start(*, business: int, mode: str = RunMode.FULL, now: int | N
         raise RecomputeAlreadyRunning(f"a recompute of business {business} is already running") from exc
 
 
-def recompute_run_finish(*, run: RecomputeRun, error: str = "") -> None:
+def recompute_run_finish(*, run: RecomputeRun, error: str = "") -> bool:
+    """End a running run; False when it had already ended (reaped as stale): then it stays failed."""
     run.status = RunStatus.FAILED if error else RunStatus.SUCCEEDED
     run.error = error
     run.finished_at = timezone.now()
     run.active_business = None
-    run.save(update_fields=["status", "error", "finished_at", "active_business"])
+    return bool(
+        RecomputeRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=run.status, error=run.error, finished_at=run.finished_at, active_business=None
+        )
+    )
 
 
 def _error_text(exc: BaseException) -> str:
@@ -109,7 +143,9 @@ def _execute(*, run: RecomputeRun, pages, on_batch) -> RecomputeRun:
         recompute_run_finish(run=run, error=_error_text(exc))
         raise
     run.refresh_from_db(fields=["scanned", "updated", "last_id"])
-    recompute_run_finish(run=run)
+    if not recompute_run_finish(run=run):
+        run.refresh_from_db()
+        raise RunFenced(f"run {run.pk} was reaped while it finished: {run.error}")
     return run
 
 
@@ -239,10 +275,30 @@ def archives_mark_dirty(*, oids, business: int = Business.VIDEO) -> None:
     DirtyArchive.objects.bulk_create([DirtyArchive(oid=oid, business=business) for oid in oids], batch_size=1000)
 
 
+def ranking_generation_bump(*, eligibility: bool = False) -> str:
+    """Move readers to new ranking keys: scores always, eligibility when the listed set may have changed.
+
+    The new number is the clock in microseconds when that is higher than +1, so a
+    database whose row was rebuilt (tests flush tables; a restore) never hands out a
+    number whose pages a cache or a process may still hold.
+    """
+    from hotrank.selectors import ranking_generations_reload
+
+    fresh = time.time_ns() // 1000
+    changes = {"scores": Greatest(F("scores") + 1, fresh)}
+    if eligibility:
+        changes["eligibility"] = Greatest(F("eligibility") + 1, fresh)
+    if not RankingGeneration.objects.filter(pk=1).update(**changes):
+        RankingGeneration.objects.get_or_create(pk=1, defaults={"scores": fresh, "eligibility": fresh})
+    return ranking_generations_reload()
+
+
+def ranking_eligibility_bump() -> str:
+    return ranking_generation_bump(eligibility=True)
+
+
 def ranking_changed_on_commit() -> None:
     """The listed set changed outside a recompute: new pages and totals once committed."""
-    from hotrank.selectors import ranking_eligibility_bump
-
     transaction.on_commit(ranking_eligibility_bump)
 
 
@@ -416,24 +472,27 @@ def recompute_partitioned_start(
     if partitions < 1:
         raise ValueError("partitions must be at least 1")
     batch_size = _check_batch_size(batch_size)
-    run = recompute_run_start(business=business, mode=RunMode.PARTITION, now=now)
-    bounds = AcademyArchive.objects.filter(business=business, state=ArchiveState.NORMAL).aggregate(
-        lo=Min("id"), hi=Max("id")
-    )
-    lo, hi = (bounds["lo"] or 1) - 1, bounds["hi"] or 0
-    step = max(1, -(-(hi - lo) // partitions))
-    stamp = timezone.now()
-    children = []
-    for start in range(lo, max(hi, lo + 1), step):
-        children.append(
-            RecomputeRun(
-                business=business, mode=RunMode.PARTITION, now_ts=run.now_ts, status=RunStatus.RUNNING,
-                started_at=stamp, heartbeat_at=stamp, parent=run, id_from=start, id_to=min(start + step, hi),
-                last_id=start, max_archive_id=run.max_archive_id,
-            )  # fmt: skip
+    # The parent (which holds the lock) and its partitions commit together: a parent
+    # without partitions would otherwise settle as an empty success.
+    with transaction.atomic():
+        run = recompute_run_start(business=business, mode=RunMode.PARTITION, now=now)
+        bounds = AcademyArchive.objects.filter(business=business, state=ArchiveState.NORMAL).aggregate(
+            lo=Min("id"), hi=Max("id")
         )
-    RecomputeRun.objects.bulk_create(children)
-    return recompute_partitions_enqueue(run=run, batch_size=batch_size)
+        lo, hi = (bounds["lo"] or 1) - 1, bounds["hi"] or 0
+        step = max(1, -(-(hi - lo) // partitions))
+        stamp = timezone.now()
+        children = []
+        for start in range(lo, max(hi, lo + 1), step):
+            children.append(
+                RecomputeRun(
+                    business=business, mode=RunMode.PARTITION, now_ts=run.now_ts, status=RunStatus.RUNNING,
+                    started_at=stamp, heartbeat_at=stamp, parent=run, id_from=start, id_to=min(start + step, hi),
+                    last_id=start, max_archive_id=run.max_archive_id,
+                )  # fmt: skip
+            )
+        RecomputeRun.objects.bulk_create(children)
+        return recompute_partitions_enqueue(run=run, batch_size=batch_size)
 
 
 def recompute_partitions_enqueue(*, run: RecomputeRun, batch_size: int) -> RecomputeRun:
@@ -444,6 +503,7 @@ def recompute_partitions_enqueue(*, run: RecomputeRun, batch_size: int) -> Recom
     RecomputeRun.objects.filter(id__in=pending).update(status=RunStatus.RUNNING, error="", finished_at=None)
     if not pending:
         recompute_partitions_settle(parent_id=run.pk)
+        run.refresh_from_db()
     for child_id in pending:
         # robust: one failed enqueue must not stop the others; an unqueued partition stays
         # "running", the parent's heartbeat goes stale, and --resume queues it again.
@@ -482,6 +542,9 @@ def recompute_partitions_settle(*, parent_id: int) -> None:
         states = list(parent.partitions.values_list("status", "scanned", "updated", "error"))
         if any(status == RunStatus.RUNNING for status, *_ in states):
             return
+        if not states:
+            recompute_run_finish(run=parent, error="no partitions (the run died while it was being set up)")
+            return
         parent.scanned = sum(s for _, s, _, _ in states)
         parent.updated = sum(u for _, _, u, _ in states)
         parent.save(update_fields=["scanned", "updated"])
@@ -501,15 +564,25 @@ def ranking_cache_refresh(*, business: int, eligibility_changed: bool = False) -
     """Move readers to a new ranking generation and warm its most-read pages.
 
     Readers switch keys atomically when the generation changes, so nothing is
-    purged and no page mixes generations. Totals are recounted only when the
-    listed set may have changed. Warming costs a few queries here instead of a
-    burst of misses on the web tier. Returns the new generation.
+    purged and no page mixes generations. When the listed set may have changed,
+    the totals (a count over the joined tables, seconds at a million rows) are
+    counted before the switch and stored under the new keys at once, so no reader
+    of the new generation waits for them. Warming the pages then costs an index
+    walk each here instead of a burst of misses on the web tier. Returns the new
+    generation.
     """
-    from hotrank.selectors import ranking_generation_bump, ranking_page_json, ranking_region_ids
+    from hotrank.selectors import PAGE_TTL, ranking_page_json, ranking_region_ids, ranking_total, ranking_total_key
 
+    region_ids = ranking_region_ids(business=business)
+    totals = {}
+    if eligibility_changed:
+        totals = {region_id: ranking_total(business=business, region_id=region_id) for region_id in [None, *region_ids]}
     gen = ranking_generation_bump(eligibility=eligibility_changed)
+    eligibility = int(gen.split(".")[1])
+    for region_id, total in totals.items():
+        cache_set(ranking_total_key(eligibility=eligibility, business=business, region_id=region_id), total, PAGE_TTL)
     for offset in (0, PREHEAT_LIMIT):
         ranking_page_json(business=business, offset=offset, limit=PREHEAT_LIMIT)
-    for region_id in ranking_region_ids(business=business):
+    for region_id in region_ids:
         ranking_page_json(business=business, region_id=region_id, offset=0, limit=PREHEAT_LIMIT)
     return gen

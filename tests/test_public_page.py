@@ -5,7 +5,7 @@ import re
 import pytest
 
 from hotrank.models import AcademyArchive
-from hotrank.selectors import ranking_generation_bump
+from hotrank.services import ranking_generation_bump
 from mybili.views import compact_number
 
 pytestmark = pytest.mark.django_db

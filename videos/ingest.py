@@ -10,18 +10,18 @@ from mybili.api.envelope import ok
 from mybili.api.errors import ApiError, ErrorCode
 from mybili.api.schema import responses
 from mybili.api.views import ApiView
-from videos.services import INGEST_MAX_ITEMS, StatsRejected, video_stats_ingest
+from videos.services import INGEST_MAX_ITEMS, MAX_COUNT, StatsRejected, video_stats_ingest
 
 
 class StatItemIn(serializers.Serializer):
     vid = serializers.IntegerField(min_value=1)
-    view = serializers.IntegerField(min_value=0)
-    like = serializers.IntegerField(min_value=0)
-    coin = serializers.IntegerField(min_value=0)
-    fav = serializers.IntegerField(min_value=0)
-    share = serializers.IntegerField(min_value=0)
-    reply = serializers.IntegerField(min_value=0)
-    danmaku = serializers.IntegerField(min_value=0)
+    view = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
+    like = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
+    coin = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
+    fav = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
+    share = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
+    reply = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
+    danmaku = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
 
 
 class StatsIngestIn(serializers.Serializer):
@@ -50,7 +50,7 @@ class StatsIngestView(ApiView):
         examples=[OpenApiExample("one video", value={"stats": [
             {"vid": 1, "view": 1000, "like": 50, "coin": 5, "fav": 9, "share": 2, "reply": 7, "danmaku": 30}]})],
         summary="Set absolute stat counts of up to 1,000 videos; all or nothing",
-        description="Every item is validated (non-negative integers, a known vid, no duplicate vid); any invalid "
+        description="Every item is validated (integers from 0 to 10^15, a known vid, no duplicate vid); any invalid "
         "item rejects the whole request with 400, code 1002, and `data.errors` listing each by index. "
         "Counts are absolute, so a retry is harmless. Authenticate with `Authorization: Token <key>`.",
         tags=["video"],

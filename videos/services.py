@@ -20,6 +20,8 @@ def video_cache_evict(*, vids) -> None:
 
 # Columns the ranking pages show or filter on: a change moves readers to a new ranking generation.
 RANKED_COLUMNS = ("vid", "title", "cover", "author_name", "region_id", "pub_time", "state")
+# ... of which these decide whether a video's archive is listed and counted (the totals).
+LISTING_COLUMNS = ("vid", "region_id", "state")
 
 
 @transaction.atomic
@@ -30,7 +32,7 @@ def video_info_update(*, video: VideoInfo, fields: dict) -> VideoInfo:
     transaction and is marked dirty; when anything the ranking pages show
     changes, the ranking generation moves on commit.
     """
-    from hotrank.services import archive_video_follow, ranking_changed_on_commit
+    from hotrank.services import archive_video_follow, ranking_changed_on_commit, ranking_generation_bump
 
     for name, value in fields.items():
         setattr(video, name, value)
@@ -42,8 +44,10 @@ def video_info_update(*, video: VideoInfo, fields: dict) -> VideoInfo:
     video_cache_evict(vids=[video.vid] if before is None or before["vid"] == video.vid else [video.vid, before["vid"]])
     if before is not None and (before["region_id"], before["pub_time"]) != (video.region_id, video.pub_time):
         archive_video_follow(oid=video.vid, region_id=video.region_id, pub_time=video.pub_time)
-    if before is None or any(before[name] != getattr(video, name) for name in RANKED_COLUMNS):
-        ranking_changed_on_commit()
+    if before is None or any(before[name] != getattr(video, name) for name in LISTING_COLUMNS):
+        ranking_changed_on_commit()  # which archives are listed (and counted) may have changed
+    elif any(before[name] != getattr(video, name) for name in RANKED_COLUMNS):
+        transaction.on_commit(ranking_generation_bump)  # only what the pages show: totals stay
     return video
 
 
@@ -100,7 +104,7 @@ def region_delete(*, region_ids) -> int:
 
 def _region_names_changed() -> None:
     """Once committed: drop the cached names, and move the rankings (their items carry names) to new pages."""
-    from hotrank.selectors import ranking_generation_bump
+    from hotrank.services import ranking_generation_bump
 
     transaction.on_commit(lambda: cache_delete_many([REGION_NAMES_KEY]))
     transaction.on_commit(ranking_generation_bump)
@@ -139,7 +143,10 @@ def video_stat_save(*, stat: VideoStat) -> VideoStat:
 INGEST_MAX_ITEMS = 1000
 INGEST_COUNTERS = ("view", "like", "coin", "fav", "share", "reply", "danmaku")  # the API's names
 _COLUMN = {"like": "like_count"}
-_MAX_COUNT = 2**63 - 1
+_MAX_VID = 2**63 - 1
+# Counters are capped so that a score (up to 4.125x a counter when boosted) always fits the
+# signed BIGINT `hot` column; 10^15 is far above any real engagement count.
+MAX_COUNT = 10**15
 
 
 class StatsRejected(Exception):
@@ -158,13 +165,15 @@ def _item_errors(item) -> dict[str, str]:
     if unknown:
         errors["item"] = f"unknown keys: {', '.join(sorted(map(str, unknown)))}"
     vid = item.get("vid")
-    if type(vid) is not int or not 0 < vid <= _MAX_COUNT:
+    if type(vid) is not int or not 0 < vid <= _MAX_VID:
         errors["vid"] = "must be a positive integer"
     for name in INGEST_COUNTERS:
         if name not in item:
             errors[name] = "is required (counts are absolute)"
-        elif type(item[name]) is not int or not 0 <= item[name] <= _MAX_COUNT:
+        elif type(item[name]) is not int or item[name] < 0:
             errors[name] = "must be a non-negative integer"
+        elif item[name] > MAX_COUNT:
+            errors[name] = f"must be at most {MAX_COUNT}"
     return errors
 
 

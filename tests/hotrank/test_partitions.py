@@ -123,3 +123,20 @@ def test_a_real_qcluster_runs_a_partitioned_pass(mixed_pool):
             output, _ = worker.communicate()
         RecomputeRun.objects.all().delete()
     assert "Traceback" not in output, output[-3000:]
+
+
+@pytest.mark.django_db
+def test_a_partitioned_run_without_partitions_never_succeeds(mixed_pool, tasks_run_inline,
+                                                             django_capture_on_commit_callbacks):
+    """A parent left without partitions (its process died while setting up) must not become a base."""
+    from hotrank.services import recompute_run_start
+
+    parent = recompute_run_start(business=1, mode=RunMode.PARTITION, now=NOW)
+    RecomputeRun.objects.filter(pk=parent.pk).update(status=RunStatus.FAILED, active_business=None)
+    from django.core.management.base import CommandError
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError, match="no partitions"):
+        call_command("recompute_hot", "--resume")
+    parent.refresh_from_db()
+    assert parent.status == RunStatus.FAILED
+    assert "no partitions" in parent.error

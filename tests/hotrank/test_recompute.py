@@ -187,3 +187,49 @@ def test_command_summary_and_bad_input(mixed_pool, capsys):
     for bad in (["--batch-size", "0"], ["--batch-size", "x"], ["--business", "9"], ["--now", "soon"]):
         with pytest.raises(CommandError):
             call_command("recompute_hot", *bad)
+
+
+def test_the_largest_accepted_counts_score_within_the_hot_column(make_video):
+    from videos.services import MAX_COUNT
+
+    video = make_video(stats=dict.fromkeys(("view", "like_count", "coin", "fav", "share", "reply", "danmaku"),
+                                           MAX_COUNT), pub_time=NOW)
+    hot_recompute(now=NOW)
+    assert AcademyArchive.objects.get(oid=video.vid).hot == 275 * MAX_COUNT * 3 // 200 < 2**63
+
+
+def test_resume_is_refused_once_a_newer_run_succeeded(mixed_pool, monkeypatch):
+    """Finishing the old run with its old `now` would write stale boosts behind the newer base."""
+    from django.core.management.base import CommandError
+
+    from hotrank.services import hot_recompute_incremental
+
+    real_write = engine.archive_hot_write
+    monkeypatch.setattr(engine, "archive_hot_write", lambda *, hots: (_ for _ in ()).throw(RuntimeError("boom")))
+    with pytest.raises(RuntimeError):
+        hot_recompute(now=NOW)
+    monkeypatch.setattr(engine, "archive_hot_write", real_write)
+    hot_recompute_incremental(now=NOW + 2 * 86400)  # succeeds: it is now the base
+    with pytest.raises(CommandError, match="succeeded after it"):
+        call_command("recompute_hot", "--resume")
+
+
+def test_a_reaped_run_cannot_write_or_claim_success(make_video, settings):
+    """A run presumed dead (stale heartbeat) is fenced: its next batch rolls back and it stays failed."""
+    from hotrank.engine import RunFenced, scan_pages
+    from hotrank.services import _execute, recompute_run_reap_stale
+
+    video = make_video(stats=dict(view=400), pub_time=NOW)  # 150 boosted at NOW, 100 a month later
+    slow = recompute_run_start(business=1, now=NOW)
+    RecomputeRun.objects.filter(pk=slow.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.RECOMPUTE_STALE_SECONDS + 1)
+    )
+    assert recompute_run_reap_stale(business=1) == 1
+    fresh = hot_recompute(now=NOW + 86400 * 30)  # the new run scores with a later now
+    with pytest.raises(RunFenced):
+        # the "dead" process wakes up and carries on with its own (old) now
+        _execute(run=slow, pages=scan_pages(business=1, after_id=0, batch_size=10, now=slow.now_ts), on_batch=None)
+    slow.refresh_from_db()
+    assert slow.status == RunStatus.FAILED and "stale" in slow.error
+    assert AcademyArchive.objects.get(oid=video.vid).hot == 100
+    assert fresh.status == RunStatus.SUCCEEDED

@@ -16,6 +16,7 @@ from tests.api.helpers import error, ok_data
 from tests.factories import NOW, VideoInfoFactory
 from videos.models import STAT_FIELDS, VideoStat
 from videos.selectors import video_info_key, video_stat_key
+from videos.services import MAX_COUNT
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,7 @@ def test_valid_batch_upserts_absolute_counts_and_marks_dirty(client, make_video)
     untouched = make_video(stats={"view": 9})
     before_untouched = VideoStat.objects.get(vid=untouched.vid)
     before_existing = VideoStat.objects.get(vid=existing.vid)
-    new_existing = item(existing.vid, view=123_456, like=0, danmaku=2**63 - 1)
+    new_existing = item(existing.vid, view=123_456, like=0, danmaku=MAX_COUNT)  # the largest accepted
     new_created = item(without_stat.vid)
 
     data = ok_data(post(client, [new_existing, new_created]))
@@ -222,7 +223,8 @@ BAD_VALUES = [
     pytest.param({"fav": "12"}, "fav", id="string"),
     pytest.param({"share": True}, "share", id="bool"),
     pytest.param({"reply": None}, "reply", id="null"),
-    pytest.param({"danmaku": 2**63}, "danmaku", id="too-big"),
+    pytest.param({"danmaku": MAX_COUNT + 1}, "danmaku", id="too-big"),
+    pytest.param({"coin": 2**63}, "coin", id="beyond-64-bits"),
     pytest.param({"vid": "1"}, "vid", id="vid-string"),
     pytest.param({"vid": True}, "vid", id="vid-bool"),
     pytest.param({"vid": -3}, "vid", id="vid-negative"),

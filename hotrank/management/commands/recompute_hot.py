@@ -78,6 +78,8 @@ class Command(BaseCommand):
         except Exception as exc:
             raise CommandError(f"recompute failed: {type(exc).__name__}: {exc}") from exc
 
+        if run.status == RunStatus.FAILED:
+            raise CommandError(f"run {run.pk} failed: {run.error}")
         if run.status == RunStatus.RUNNING:  # partitions are queued
             self.stdout.write(f"run {run.pk}: {run.partitions.count()} partitions queued for qcluster")
             if not wait:
