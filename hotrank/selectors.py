@@ -222,6 +222,20 @@ def ranking_page(**kwargs) -> dict:
     return orjson.loads(ranking_page_json(**kwargs))
 
 
+def archive_hot_get(*, oid: int, business: int) -> int:
+    """The archive's hot if it is in the ranking, else 0 (one unique-key lookup, cached per generation)."""
+
+    def load():
+        row = (
+            AcademyArchive.objects.filter(oid=oid, business=business, state=ArchiveState.NORMAL)
+            .values_list("hot", flat=True)
+            .first()
+        )
+        return row or 0
+
+    return cache_get_or_compute(f"hotrank:hot:{ranking_generation()}:{business}:{oid}", load, PAGE_TTL)
+
+
 def archive_rank_get(*, oid: int, business: int) -> dict | None:
     """{oid, business, hot, rank} of an eligible archive, or None."""
     def load():

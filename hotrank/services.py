@@ -347,6 +347,7 @@ class ArchivesAdded:
     missing: list[int] = field(default_factory=list)  # vids with no normal video
     run: RecomputeRun | None = None  # the rescore of the created and restored ones
     not_scored: str = ""  # why they were left to the next pass
+    scored_on_commit: bool = False  # added inside the caller's transaction: scored once it commits
 
     @property
     def added(self) -> list[AcademyArchive]:
@@ -409,7 +410,14 @@ def archives_add(*, vids, comment: str = "", rescore: bool = True) -> ArchivesAd
     holds the lock they are scored by the next pass instead (`not_scored`).
     """
     result = _archives_add(vids=vids, comment=comment)
-    if rescore and result.added:
+    if rescore and result.added and connection.in_atomic_block:
+        # Inside the caller's transaction (the admin's add form) a run would hold the lock and
+        # the generation row until the request ends, and preheat pages from uncommitted rows:
+        # score them once the additions commit instead.
+        ids = [a.id for a in result.added]
+        transaction.on_commit(lambda: _rescore_quietly(archive_ids=ids), robust=True)
+        result.scored_on_commit = True
+    elif rescore and result.added:
         try:
             result.run = archives_rescore(archive_ids=[a.id for a in result.added])
         except RecomputeAlreadyRunning as exc:
@@ -419,6 +427,13 @@ def archives_add(*, vids, comment: str = "", rescore: bool = True) -> ArchivesAd
             for archive in result.added:
                 archive.hot = hots.get(archive.id, archive.hot)
     return result
+
+
+def _rescore_quietly(*, archive_ids) -> None:
+    try:
+        archives_rescore(archive_ids=archive_ids)
+    except RecomputeAlreadyRunning:
+        logger.info("archives %s are left to the next pass: a run is active", archive_ids)
 
 
 def archives_rescore(

@@ -222,6 +222,8 @@ class VideoInfoAdmin(admin.ModelAdmin):
         level = messages.SUCCESS if result.added else messages.WARNING
         if result.run is not None:
             parts.append(f"scored by run {result.run.pk}")
+        elif result.scored_on_commit:
+            parts.append("scored once this change commits")
         elif result.not_scored:
             level = messages.WARNING
             parts.append(f"not scored yet ({result.not_scored}); the next pass scores them")

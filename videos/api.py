@@ -3,15 +3,20 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from hotrank.models import Business
-from hotrank.selectors import archive_rank_get
 from mybili.api.envelope import ok
 from mybili.api.errors import ErrorCode, video_not_found, video_stat_not_found
 from mybili.api.params import IdListField, StrictIntegerField, path_id, validated
 from mybili.api.schema import data_object, path_id_parameter, responses
 from mybili.api.views import ApiView
 from videos.models import VideoState
-from videos.selectors import video_info_get, video_infos_get, video_list, video_stat_get, video_stats_get
+from videos.selectors import (
+    video_detail_get,
+    video_info_get,
+    video_infos_get,
+    video_list,
+    video_stat_get,
+    video_stats_get,
+)
 
 NOT_FOUND = f"no such video, or deleted (code {ErrorCode.VIDEO_NOT_FOUND})"
 VID = path_id_parameter("vid", "the video's vid")
@@ -66,13 +71,9 @@ class VideoDetailView(ApiView):
     )
     def get(self, request, vid: str):
         vid = path_id("vid", vid)
-        info = _normal_video(vid)
-        stat = video_stat_get(vid=vid) or {"view": 0, "like": 0, "coin": 0, "fav": 0, "share": 0, "reply": 0,
-                                           "danmaku": 0}
-        entry = archive_rank_get(oid=vid, business=Business.VIDEO)
-        video = {k: v for k, v in info.items() if k != "state"}
-        video.update({k: v for k, v in stat.items() if k != "vid"})
-        video["hot"] = entry["hot"] if entry else 0
+        video = video_detail_get(vid=vid)
+        if video is None:
+            raise video_not_found(vid)
         return ok({"video": video})
 
 

@@ -147,3 +147,21 @@ def video_stats_admin_rows(queryset):
 def videos_titled(*, term: str):
     """vids of the videos whose title contains `term` (a subquery for the ranking pool's search)."""
     return VideoInfo.objects.filter(title__icontains=term).values("vid")
+
+
+_NO_STATS = {"view": 0, "like": 0, "coin": 0, "fav": 0, "share": 0, "reply": 0, "danmaku": 0}
+
+
+def video_detail_get(*, vid: int) -> dict | None:
+    """The creative-api detail of a normal video: its info, its stats (zeros without a row) and its hot."""
+    from hotrank.models import Business
+    from hotrank.selectors import archive_hot_get
+
+    info = video_info_get(vid=vid)
+    if info is None or info["state"] != VideoState.NORMAL:
+        return None
+    stat = video_stat_get(vid=vid) or _NO_STATS
+    video = {k: v for k, v in info.items() if k != "state"}
+    video.update({k: v for k, v in stat.items() if k != "vid"})
+    video["hot"] = archive_hot_get(oid=vid, business=Business.VIDEO)
+    return video

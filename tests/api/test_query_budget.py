@@ -62,7 +62,7 @@ def test_video_cursor_list(api, many, django_assert_num_queries):
 
 
 def test_video_detail(api, many, django_assert_num_queries):
-    with django_assert_num_queries(5):  # info, stat, the generation, and the archive's hot and rank
+    with django_assert_num_queries(4):  # info, stat, the generation, and the archive's hot (no rank count)
         ok_data(api.get(f"/api/creative/v1/video/{many[0]}"))
     with django_assert_num_queries(0):
         ok_data(api.get(f"/api/creative/v1/video/{many[0]}"))
