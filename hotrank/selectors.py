@@ -177,9 +177,10 @@ def ranking_total_key(*, eligibility: int, business: int, region_id: int | None)
     return f"hotrank:total:{eligibility}:{business}:{region}"
 
 
-def ranking_total_get(*, business: int, region_id: int | None) -> int:
+def ranking_total_get(*, business: int, region_id: int | None, eligibility: int | None = None) -> int:
     """The eligible count, cached until the listed set may change (an eligibility bump)."""
-    eligibility = ranking_generations()[1]
+    if eligibility is None:
+        eligibility = ranking_generations()[1]
     return cache_get_or_compute(
         ranking_total_key(eligibility=eligibility, business=business, region_id=region_id),
         lambda: ranking_total(business=business, region_id=region_id),
@@ -195,9 +196,10 @@ def ranking_page_json(
     When the cache is down every step falls back to the database (and the page
     still lands in this process's memory).
     """
-    gen = ranking_generation()
+    scores, eligibility = ranking_generations()  # one read: the page and its total agree
+    gen = f"{scores}.{eligibility}"
     if after is not None:  # keyset pages are cheap (an index seek) and too many to cache
-        total = ranking_total_get(business=business, region_id=region_id)
+        total = ranking_total_get(business=business, region_id=region_id, eligibility=eligibility)
         data = _page_data(business=business, region_id=region_id, offset=0, limit=limit, after=after, total=total)
         return orjson.dumps(data)
 
@@ -206,7 +208,7 @@ def ranking_page_json(
     if page is None:
 
         def compute():
-            total = ranking_total_get(business=business, region_id=region_id)
+            total = ranking_total_get(business=business, region_id=region_id, eligibility=eligibility)
             data = _page_data(
                 business=business, region_id=region_id, offset=offset, limit=limit, after=None, total=total
             )
