@@ -6,7 +6,9 @@ from django.db.models import OuterRef, Subquery
 from mybili.cache import cache_failed, cache_get_or_compute, cache_set
 from videos.models import Region, VideoInfo, VideoStat, VideoState
 
-VIDEO_TTL = 3600
+# Edits delete keys on commit; a reader that loaded the row just before the commit can still
+# store it after the delete, so the TTL bounds how long such a stale row can live.
+VIDEO_TTL = 300
 ABSENT_TTL = 60  # unknown vids are remembered briefly, so a scan of bad ids stays off the database
 _ABSENT = {}  # cached marker for "no such row"
 
