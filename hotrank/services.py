@@ -235,8 +235,9 @@ def _incremental_candidates(*, run: RecomputeRun, prev: RecomputeRun) -> tuple[s
 
 def dirty_marks_clear(*, mark_ids: list[int]) -> None:
     """Delete exactly these marks; marks made since they were read survive."""
-    for start in range(0, len(mark_ids), 1000):
-        DirtyArchive.objects.filter(id__in=mark_ids[start : start + 1000]).delete()
+    with transaction.atomic():  # one commit for the lot
+        for start in range(0, len(mark_ids), 5000):
+            DirtyArchive.objects.filter(id__in=mark_ids[start : start + 5000]).delete()
 
 
 def hot_recompute_incremental(
