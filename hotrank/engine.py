@@ -121,31 +121,36 @@ def scan_pages(*, business: int, after_id: int, batch_size: int, now: int, id_to
         after_id = rows[-1].id
 
 
-def id_pages(*, business: int, ids: Iterable[int], batch_size: int, now: int) -> Iterator[Page]:
-    """Pages of the eligible archives among `ids`, scored.
+def id_pages(
+    *, business: int, ids: Iterable[int], batch_size: int, now: int, oids: Iterable[int] = ()
+) -> Iterator[Page]:
+    """Pages of the eligible archives among `ids` (archive ids) and `oids` (vids), scored once each.
 
-    Scattered ids cost a random read each, so rows and stats come in one joined
+    Scattered rows cost a random read each, so rows and stats come in one joined
     query per page rather than two (this is the incremental pass's hot path).
     """
-    ids = sorted(ids)
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
-        placeholders = ", ".join(["%s"] * len(chunk))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT a.id, a.oid, a.pub_time, a.hot, "
-                "s.view, s.like_count, s.coin, s.fav, s.share, s.reply, s.danmaku "
-                f"FROM {quoted_table(AcademyArchive)} a LEFT JOIN {quoted_table(VideoStat)} s ON s.vid = a.oid "
-                f"WHERE a.id IN ({placeholders}) AND a.business = %s AND a.state = %s ORDER BY a.id",
-                [*chunk, business, ArchiveState.NORMAL.value],
-            )
-            fetched = cursor.fetchall()
-        scored = [
-            (ArchiveRow(id_, oid, pub_time, hot), None if counts[0] is None else counts)
-            for id_, oid, pub_time, hot, *counts in fetched
-        ]
-        if scored:
-            yield [row for row, _ in scored], _changed_hots(scored, now)
+    seen: set[int] = set()
+    for column, keys in (("oid", sorted(oids)), ("id", sorted(ids))):
+        for start in range(0, len(keys), batch_size):
+            chunk = keys[start : start + batch_size]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT a.id, a.oid, a.pub_time, a.hot, "
+                    "s.view, s.like_count, s.coin, s.fav, s.share, s.reply, s.danmaku "
+                    f"FROM {quoted_table(AcademyArchive)} a LEFT JOIN {quoted_table(VideoStat)} s ON s.vid = a.oid "
+                    f"WHERE a.{column} IN ({placeholders}) AND a.business = %s AND a.state = %s ORDER BY a.id",
+                    [*chunk, business, ArchiveState.NORMAL.value],
+                )
+                fetched = cursor.fetchall()
+            scored = [
+                (ArchiveRow(id_, oid, pub_time, hot), None if counts[0] is None else counts)
+                for id_, oid, pub_time, hot, *counts in fetched
+                if id_ not in seen
+            ]
+            seen.update(row.id for row, _ in scored)
+            if scored:
+                yield [row for row, _ in scored], _changed_hots(scored, now)
 
 
 # --- Writers --------------------------------------------------------------------------

@@ -200,44 +200,52 @@ def _previous_run(*, business: int) -> RecomputeRun | None:
     )
 
 
-def _incremental_candidates(*, run: RecomputeRun, prev: RecomputeRun) -> tuple[set[int], list[int]]:
-    """Archive ids whose score can have changed since `prev`, and the dirty marks consumed.
+def _incremental_candidates(*, run: RecomputeRun, prev: RecomputeRun) -> tuple[set[int], set[int], list[int]]:
+    """What can have changed since `prev`: archive ids, dirty oids, and the dirty marks consumed.
 
-    - marked dirty (stats changed, restored, pub_time edited);
+    - marked dirty (stats changed, restored, pub_time edited): by oid, so that the
+      page query's unique-key lookup is the only one per archive;
     - boost ended: pub_time in [prev_now - 86400, now - 86400);
     - boost began: pub_time in (prev_now, now];
     - added since `prev` started: id above the highest id it saw (plain SQL inserts too).
     """
     window = BOOST_WINDOW_SECONDS
     eligible = AcademyArchive.objects.filter(business=run.business, state=ArchiveState.NORMAL)
-    ids: set[int] = set()
-    marks: list[int] = []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT d.id, a.id FROM hotrank_dirty_archive d "
-            "LEFT JOIN academy_archive a ON a.oid = d.oid AND a.business = d.business "
-            "WHERE d.business = %s",
-            [run.business],
-        )
-        for mark_id, archive_id in cursor.fetchall():
-            marks.append(mark_id)
-            if archive_id is not None:
-                ids.add(archive_id)
-    ids.update(
+    marks = list(DirtyArchive.objects.filter(business=run.business).values_list("id", "oid"))
+    ids: set[int] = set(
         eligible.filter(
             Q(pub_time__gte=prev.now_ts - window, pub_time__lt=run.now_ts - window)
             | Q(pub_time__gt=prev.now_ts, pub_time__lte=run.now_ts)
         ).values_list("id", flat=True)
     )
     ids.update(eligible.filter(id__gt=prev.max_archive_id, id__lte=run.max_archive_id).values_list("id", flat=True))
-    return ids, marks
+    return ids, {oid for _, oid in marks}, [mark_id for mark_id, _ in marks]
+
+
+def _id_runs(ids: list[int]) -> list[tuple[int, int]]:
+    """Sorted ids as runs of consecutive integers: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for value in sorted(ids):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs
 
 
 def dirty_marks_clear(*, mark_ids: list[int]) -> None:
-    """Delete exactly these marks; marks made since they were read survive."""
+    """Delete exactly these marks; marks made since they were read survive.
+
+    Every integer inside a run of consecutive read ids was read, so a range delete
+    of that run is exact; marks come in bulk, so a few ranges cover thousands.
+    """
+    runs = _id_runs(mark_ids)
     with transaction.atomic():  # one commit for the lot
-        for start in range(0, len(mark_ids), 5000):
-            DirtyArchive.objects.filter(id__in=mark_ids[start : start + 5000]).delete()
+        for start in range(0, len(runs), 500):
+            condition = Q()
+            for low, high in runs[start : start + 500]:
+                condition |= Q(id__gte=low, id__lte=high) if high > low else Q(id=low)
+            DirtyArchive.objects.filter(condition).delete()
 
 
 def hot_recompute_incremental(
@@ -262,8 +270,8 @@ def hot_recompute_incremental(
         pages = scan_pages(business=business, after_id=0, batch_size=batch_size, now=run.now_ts)
         marks: list[int] = []
     else:
-        ids, marks = _incremental_candidates(run=run, prev=prev)
-        pages = id_pages(business=business, ids=ids, batch_size=batch_size, now=run.now_ts)
+        ids, oids, marks = _incremental_candidates(run=run, prev=prev)
+        pages = id_pages(business=business, ids=ids, oids=oids, batch_size=batch_size, now=run.now_ts)
     _execute(run=run, pages=pages, on_batch=on_batch)
     dirty_marks_clear(mark_ids=marks)
     if refresh_cache and (run.updated or new_archives):

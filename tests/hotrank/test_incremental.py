@@ -192,3 +192,14 @@ def test_incremental_passes_equal_a_full_recompute(initial, ops):
     now += 1
     hot_recompute_incremental(now=now, batch_size=3)
     assert actual() == expected(now)
+
+
+def test_clearing_marks_by_ranges_spares_an_unread_mark_between_them(db):
+    from hotrank.services import dirty_marks_clear
+
+    marks = DirtyArchive.objects.bulk_create([DirtyArchive(oid=i) for i in range(8)])
+    ids = sorted(m.id for m in DirtyArchive.objects.all())
+    assert len(ids) == len(marks)
+    unread = ids[4]  # committed after the pass read the others (out-of-order commits)
+    dirty_marks_clear(mark_ids=[i for i in ids if i != unread])
+    assert list(DirtyArchive.objects.values_list("id", flat=True)) == [unread]
