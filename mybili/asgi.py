@@ -1,16 +1,13 @@
-"""
-ASGI config for mybili project.
-
-It exposes the ASGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/asgi/
-"""
+"""ASGI entry point."""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mybili.settings')
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mybili.settings")
 
 application = get_asgi_application()
+
+from mybili.startup import require_secret_key  # noqa: E402 - needs the settings configured above
+
+require_secret_key()

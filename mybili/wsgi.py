@@ -1,16 +1,13 @@
-"""
-WSGI config for mybili project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""WSGI entry point (gunicorn, and runserver, which loads it too)."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mybili.settings')
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mybili.settings")
 
 application = get_wsgi_application()
+
+from mybili.startup import require_secret_key  # noqa: E402 - needs the settings configured above
+
+require_secret_key()
