@@ -213,21 +213,25 @@ class _InOrderCommits:
             self._cond.notify_all()
 
 
-def _write_serially(*, run, pages, on_batch) -> None:
+def _write_serially(*, run, pages, on_batch, after_all) -> None:
     for rows, hots in pages:
         with transaction.atomic():
             written = archive_hot_write(hots=hots)
             checkpoint_save(run=run, scanned=len(rows), updated=written, last_id=rows[-1].id)
         if on_batch is not None:
             on_batch(run)
+    if after_all is not None:
+        with transaction.atomic():
+            after_all()
 
 
-def _write_in_parallel(*, run, pages, on_batch, writers: int) -> None:
+def _write_in_parallel(*, run, pages, on_batch, writers: int, after_all) -> None:
     """Score on this thread while `writers` threads, each on its own connection, write.
 
     Measured on MariaDB (2 cores, 1,000-row pages): one connection spends ~1.5x the
     set-based floor in UPDATEs alone; two connections let the server evaluate two
-    CASE statements at once, and scoring overlaps with both.
+    CASE statements at once, and scoring overlaps with both. `after_all` runs here
+    while the writers finish, in a transaction committed only once they all have.
     """
     work: queue.Queue = queue.Queue(maxsize=writers * 2)
     commits = _InOrderCommits()
@@ -259,6 +263,13 @@ def _write_in_parallel(*, run, pages, on_batch, writers: int) -> None:
     threads = [threading.Thread(target=writer, name=f"recompute-writer-{i}", daemon=True) for i in range(writers)]
     for thread in threads:
         thread.start()
+
+    def join_writers():
+        for _ in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
+
     try:
         for seq, (rows, hots) in enumerate(pages):
             if commits.error is not None:
@@ -269,11 +280,18 @@ def _write_in_parallel(*, run, pages, on_batch, writers: int) -> None:
                     on_batch(run)
     except BaseException as exc:
         commits.fail(exc)
-    finally:
-        for _ in threads:
-            work.put(None)
-        for thread in threads:
-            thread.join()
+    if after_all is None or commits.error is not None:
+        join_writers()
+    else:
+        try:
+            with transaction.atomic():  # committed after every batch, rolled back if one failed
+                after_all()
+                join_writers()
+                if commits.error is not None:
+                    raise commits.error
+        except BaseException as exc:
+            commits.fail(exc)  # no batch may commit after a failed after_all
+            join_writers()  # idempotent once the threads have ended
     if commits.error is not None:
         raise commits.error
 
@@ -286,14 +304,24 @@ def _writer_count() -> int:
     return 0
 
 
-def pages_write(*, run: RecomputeRun, pages: Iterator[Page], on_batch: Callable | None = None) -> None:
-    """Write every page, one transaction per batch, checkpointing the run as it goes."""
+def pages_write(
+    *,
+    run: RecomputeRun,
+    pages: Iterator[Page],
+    on_batch: Callable | None = None,
+    after_all: Callable[[], None] | None = None,
+) -> None:
+    """Write every page, one transaction per batch, checkpointing the run as it goes.
+
+    `after_all` (the incremental pass's clearing of the marks it read) commits only
+    if every batch did; with parallel writers it overlaps the last batches.
+    """
     try:
         writers = _writer_count()
         if writers:
-            _write_in_parallel(run=run, pages=pages, on_batch=on_batch, writers=writers)
+            _write_in_parallel(run=run, pages=pages, on_batch=on_batch, writers=writers, after_all=after_all)
         else:
-            _write_serially(run=run, pages=pages, on_batch=on_batch)
+            _write_serially(run=run, pages=pages, on_batch=on_batch, after_all=after_all)
     finally:
         close = getattr(pages, "close", None)
         if close is not None:

@@ -133,10 +133,10 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:4000]
 
 
-def _execute(*, run: RecomputeRun, pages, on_batch) -> RecomputeRun:
+def _execute(*, run: RecomputeRun, pages, on_batch, after_all=None) -> RecomputeRun:
     """Write `pages` for `run`, then mark it succeeded or failed (and re-raise)."""
     try:
-        pages_write(run=run, pages=pages, on_batch=on_batch)
+        pages_write(run=run, pages=pages, on_batch=on_batch, after_all=after_all)
     except BaseException as exc:
         run.refresh_from_db(fields=["scanned", "updated", "last_id"])
         logger.exception("recompute run %s failed at checkpoint %s", run.pk, run.last_id)
@@ -272,8 +272,8 @@ def hot_recompute_incremental(
     else:
         ids, oids, marks = _incremental_candidates(run=run, prev=prev)
         pages = id_pages(business=business, ids=ids, oids=oids, batch_size=batch_size, now=run.now_ts)
-    _execute(run=run, pages=pages, on_batch=on_batch)
-    dirty_marks_clear(mark_ids=marks)
+    # The marks read are cleared only with the last batch written: a failed pass leaves them.
+    _execute(run=run, pages=pages, on_batch=on_batch, after_all=lambda: dirty_marks_clear(mark_ids=marks))
     if refresh_cache and (run.updated or new_archives):
         ranking_cache_refresh(business=business, eligibility_changed=new_archives)
     return run

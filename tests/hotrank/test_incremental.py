@@ -6,9 +6,9 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotrank import engine
+from hotrank import engine, services
 from hotrank.formula import hot_score
-from hotrank.models import AcademyArchive, DirtyArchive, RecomputeRun, RunMode
+from hotrank.models import AcademyArchive, DirtyArchive, RecomputeRun, RunMode, RunStatus
 from hotrank.services import (
     archives_remove,
     archives_restore,
@@ -203,3 +203,36 @@ def test_clearing_marks_by_ranges_spares_an_unread_mark_between_them(db):
     unread = ids[4]  # committed after the pass read the others (out-of-order commits)
     dirty_marks_clear(mark_ids=[i for i in ids if i != unread])
     assert list(DirtyArchive.objects.values_list("id", flat=True)) == [unread]
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, MySQL writes with parallel connections
+@pytest.mark.parametrize("failing", ["a batch", "the clearing of the marks"])
+def test_a_failed_pass_leaves_every_mark_it_read(make_video, monkeypatch, failing):
+    videos = [make_video(stats=dict(view=400)) for _ in range(6)]
+    hot_recompute(now=NOW)
+    for video in videos:
+        video_stat_set(vid=video.vid, counts=dict(view=800))
+    marks = sorted(DirtyArchive.objects.values_list("id", flat=True))
+    assert len(marks) == len(videos)
+
+    def fail(**kwargs):
+        raise RuntimeError("injected failure")
+
+    if failing == "a batch":
+        real_write = engine.archive_hot_write
+        last_oid = max(video.vid for video in videos)
+        monkeypatch.setattr(
+            engine, "archive_hot_write",
+            lambda *, hots: fail() if AcademyArchive.objects.get(oid=last_oid).id in hots else real_write(hots=hots),
+        )
+    else:
+        monkeypatch.setattr(services, "dirty_marks_clear", fail)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        hot_recompute_incremental(now=NOW + 60, batch_size=2)
+
+    assert RecomputeRun.objects.latest("id").status == RunStatus.FAILED
+    assert sorted(DirtyArchive.objects.values_list("id", flat=True)) == marks
+    monkeypatch.undo()
+    hot_recompute_incremental(now=NOW + 120, batch_size=2)
+    assert actual() == expected(NOW + 120)
+    assert not DirtyArchive.objects.exists()
