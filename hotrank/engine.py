@@ -8,7 +8,7 @@ CASE statement of 1,000 rows). Business operations live in hotrank.services.
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -23,8 +23,7 @@ from videos.models import VideoStat
 MAX_BATCH_SIZE = 10_000  # bounds one statement (about 30 bytes a row) and one transaction's row locks
 
 
-@dataclass(frozen=True)
-class ArchiveRow:
+class ArchiveRow(NamedTuple):  # a tuple: built once per row scanned, half the cost of a frozen dataclass
     id: int
     oid: int
     pub_time: int

@@ -177,8 +177,9 @@ def hot_recompute(
     run = recompute_run_start(business=business, now=now, resume=resume)
     if run.mode == RunMode.PARTITION:
         return recompute_partitions_enqueue(run=run, batch_size=batch_size)
+    marks = [] if resume else _marks_before_full_pass(business=business)  # resumed: earlier archives not re-read
     pages = scan_pages(business=business, after_id=run.last_id, batch_size=batch_size, now=run.now_ts)
-    _execute(run=run, pages=pages, on_batch=on_batch)
+    _execute(run=run, pages=pages, on_batch=on_batch, after_all=_marks_clearer(marks))
     if refresh_cache:
         # A full pass also renews the totals: it is the hourly catch-all for changes made
         # around the services (plain SQL edits of video state).
@@ -248,6 +249,17 @@ def dirty_marks_clear(*, mark_ids: list[int]) -> None:
             DirtyArchive.objects.filter(condition).delete()
 
 
+def _marks_before_full_pass(*, business: int) -> list[int]:
+    """The marks a full pass starting now settles: it reads every archive's stats after
+    this point, so the next incremental pass need not redo them."""
+    return list(DirtyArchive.objects.filter(business=business).values_list("id", flat=True))
+
+
+def _marks_clearer(mark_ids: list[int]) -> Callable[[], None] | None:
+    """The pass's last step: clear the marks it settled, committed only after its last batch."""
+    return (lambda: dirty_marks_clear(mark_ids=mark_ids)) if mark_ids else None
+
+
 def hot_recompute_incremental(
     *,
     business: int = Business.VIDEO,
@@ -267,13 +279,12 @@ def hot_recompute_incremental(
     if prev is None or prev.now_ts > run.now_ts:
         run.mode = RunMode.FULL
         run.save(update_fields=["mode"])
+        marks = _marks_before_full_pass(business=business)
         pages = scan_pages(business=business, after_id=0, batch_size=batch_size, now=run.now_ts)
-        marks: list[int] = []
     else:
         ids, oids, marks = _incremental_candidates(run=run, prev=prev)
         pages = id_pages(business=business, ids=ids, oids=oids, batch_size=batch_size, now=run.now_ts)
-    # The marks read are cleared only with the last batch written: a failed pass leaves them.
-    _execute(run=run, pages=pages, on_batch=on_batch, after_all=lambda: dirty_marks_clear(mark_ids=marks))
+    _execute(run=run, pages=pages, on_batch=on_batch, after_all=_marks_clearer(marks))
     if refresh_cache and (run.updated or new_archives):
         ranking_cache_refresh(business=business, eligibility_changed=new_archives)
     return run

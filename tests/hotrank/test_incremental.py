@@ -236,3 +236,49 @@ def test_a_failed_pass_leaves_every_mark_it_read(make_video, monkeypatch, failin
     hot_recompute_incremental(now=NOW + 120, batch_size=2)
     assert actual() == expected(NOW + 120)
     assert not DirtyArchive.objects.exists()
+
+
+def test_a_full_pass_settles_the_marks_made_before_it_and_spares_later_ones(make_video, monkeypatch):
+    first, second = make_video(stats=dict(view=400)), make_video(stats=dict(view=400))
+    hot_recompute(now=NOW)
+    video_stat_set(vid=first.vid, counts=dict(view=800))
+    real_write = engine.archive_hot_write
+
+    def write_and_mark(*, hots):
+        video_stat_set(vid=second.vid, counts=dict(view=1200))  # arrives while the pass runs
+        return real_write(hots=hots)
+
+    monkeypatch.setattr(engine, "archive_hot_write", write_and_mark)
+    hot_recompute(now=NOW + 60)
+    monkeypatch.undo()
+
+    assert list(DirtyArchive.objects.values_list("oid", flat=True)) == [second.vid]
+    assert AcademyArchive.objects.get(oid=first.vid).hot == 200
+    assert hot_recompute_incremental(now=NOW + 120).scanned == 1
+    assert actual() == expected(NOW + 120)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_resumed_full_pass_leaves_the_marks(make_video, monkeypatch):
+    videos = [make_video(stats=dict(view=400)) for _ in range(4)]
+    video_stat_set(vid=videos[0].vid, counts=dict(view=800))
+    real_write = engine.archive_hot_write
+    last_id = AcademyArchive.objects.get(oid=videos[-1].vid).id
+
+    def fail_on_the_last(*, hots):
+        if last_id in hots:
+            raise RuntimeError("injected failure")
+        return real_write(hots=hots)
+
+    monkeypatch.setattr(engine, "archive_hot_write", fail_on_the_last)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        hot_recompute(now=NOW, batch_size=1)
+    assert DirtyArchive.objects.count() == 1  # a failed full pass settles nothing
+    monkeypatch.undo()
+    video_stat_set(vid=videos[1].vid, counts=dict(view=1200))  # behind the checkpoint: the resume will not read it
+
+    hot_recompute(resume=True, batch_size=1)
+
+    assert sorted(DirtyArchive.objects.values_list("oid", flat=True)) == [videos[0].vid, videos[1].vid]
+    hot_recompute_incremental(now=NOW + 60)
+    assert actual() == expected(NOW + 60)
