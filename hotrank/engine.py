@@ -311,8 +311,8 @@ def pages_write(
 ) -> None:
     """Write every page, one transaction per batch, checkpointing the run as it goes.
 
-    `after_all` (the incremental pass's clearing of the marks it read) commits only
-    if every batch did; with parallel writers it overlaps the last batches.
+    `after_all` (clearing the dirty marks the pass settles) commits only if every
+    batch did; with parallel writers it overlaps the last batches.
     """
     try:
         writers = _writer_count()

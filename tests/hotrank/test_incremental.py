@@ -145,6 +145,7 @@ operation = st.one_of(
     st.tuples(st.just("remove"), st.integers(0, 50)),
     st.tuples(st.just("restore"), st.integers(0, 50)),
     st.tuples(st.just("advance"), st.sampled_from([0, 1, 59, 3600, DAY - 1, DAY, DAY + 1])),
+    st.tuples(st.just("full"), st.sampled_from([0, 1, 3600])),  # settles the marks made before it
 )
 
 
@@ -189,6 +190,9 @@ def test_incremental_passes_equal_a_full_recompute(initial, ops):
             now += op[1]
             hot_recompute_incremental(now=now, batch_size=3)
             assert actual() == expected(now)
+        elif op[0] == "full":
+            now += op[1]
+            hot_recompute(now=now, batch_size=3)
     now += 1
     hot_recompute_incremental(now=now, batch_size=3)
     assert actual() == expected(now)
