@@ -219,18 +219,21 @@ def test_a_failed_pass_leaves_every_mark_it_read(make_video, monkeypatch, failin
     marks = sorted(DirtyArchive.objects.values_list("id", flat=True))
     assert len(marks) == len(videos)
 
-    def fail(**kwargs):
+    real_write = engine.archive_hot_write
+    last_id = AcademyArchive.objects.get(oid=videos[-1].vid).id
+
+    def fail_on_the_last(*, hots):
+        if last_id in hots:
+            raise RuntimeError("injected failure")
+        return real_write(hots=hots)
+
+    def fail_to_clear(*, mark_ids):
         raise RuntimeError("injected failure")
 
     if failing == "a batch":
-        real_write = engine.archive_hot_write
-        last_oid = max(video.vid for video in videos)
-        monkeypatch.setattr(
-            engine, "archive_hot_write",
-            lambda *, hots: fail() if AcademyArchive.objects.get(oid=last_oid).id in hots else real_write(hots=hots),
-        )
+        monkeypatch.setattr(engine, "archive_hot_write", fail_on_the_last)
     else:
-        monkeypatch.setattr(services, "dirty_marks_clear", fail)
+        monkeypatch.setattr(services, "dirty_marks_clear", fail_to_clear)
     with pytest.raises(RuntimeError, match="injected failure"):
         hot_recompute_incremental(now=NOW + 60, batch_size=2)
 
