@@ -83,6 +83,12 @@ class RecomputeRun(models.Model):
     max_archive_id = models.BigIntegerField(
         default=0, help_text="highest archive id when the run started; later ids are new to the next incremental pass"
     )
+    unseen_ids = models.JSONField(
+        default=list, blank=True,
+        help_text="[archive id, unix time first missed] of ids at or below max_archive_id that were not visible "
+        "when the run started (an insert still in flight, or rolled back); the next incremental pass rescores "
+        "those that have appeared",
+    )  # fmt: skip
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="partitions",
         help_text="the partitioned run this partition belongs to",

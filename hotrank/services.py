@@ -177,7 +177,10 @@ def hot_recompute(
     run = recompute_run_start(business=business, now=now, resume=resume)
     if run.mode == RunMode.PARTITION:
         return recompute_partitions_enqueue(run=run, batch_size=batch_size)
-    marks = [] if resume else _marks_before_full_pass(business=business)  # resumed: earlier archives not re-read
+    marks: list[int] = []
+    if not resume:  # a resumed pass keeps what it recorded when it first started
+        marks = _marks_before_full_pass(business=business)
+        _archives_added_since(run=run, prev=_previous_run(business=business))  # the gaps only: the scan reads all
     pages = scan_pages(business=business, after_id=run.last_id, batch_size=batch_size, now=run.now_ts)
     _execute(run=run, pages=pages, on_batch=on_batch, after_all=_marks_clearer(marks))
     if refresh_cache:
@@ -201,14 +204,60 @@ def _previous_run(*, business: int) -> RecomputeRun | None:
     )
 
 
-def _incremental_candidates(*, run: RecomputeRun, prev: RecomputeRun) -> tuple[set[int], set[int], list[int]]:
-    """What can have changed since `prev`: archive ids, dirty oids, and the dirty marks consumed.
+# Auto-increment ids commit out of order on MySQL: below the highest id a run saw, an id
+# may belong to an insert still in flight. Such gaps are kept on the run and rescored
+# once they appear, for an hour: a later commit is read by the next hourly full pass.
+UNSEEN_HORIZON_SECONDS = 3600
+UNSEEN_MAX = 10_000  # rolled-back inserts leave gaps forever; keep the newest
+FIRST_RUN_GAP_WINDOW = 10_000  # with no previous run, gaps are looked for among the highest ids only
+
+
+def _archives_added_since(*, run: RecomputeRun, prev: RecomputeRun | None) -> set[int]:
+    """Eligible archives added since `prev` started (plain SQL inserts too), and the gaps.
+
+    Returns the eligible ids above `prev.max_archive_id` or among its unseen ids that
+    have appeared, and records on `run` the ids still missing. One read gives both, so
+    an insert committing meanwhile is either returned or recorded.
+    """
+    low = prev.max_archive_id if prev else max(0, run.max_archive_id - FIRST_RUN_GAP_WINDOW)
+    carried = {archive_id: first_missed for archive_id, first_missed in (prev.unseen_ids if prev else [])}
+    rows = AcademyArchive.objects.filter(
+        Q(id__gt=low, id__lte=run.max_archive_id) | Q(id__in=list(carried))
+    ).values_list("id", "business", "state")
+    visible, added = set(), set()
+    for archive_id, business, state in rows:
+        visible.add(archive_id)
+        if business == run.business and state == ArchiveState.NORMAL:
+            added.add(archive_id)
+    stamp = int(time.time())
+    unseen = [
+        [archive_id, first_missed]
+        for archive_id, first_missed in sorted(carried.items())
+        if archive_id not in visible and stamp - first_missed < UNSEEN_HORIZON_SECONDS
+    ]
+    missed = (archive_id for archive_id in range(low + 1, run.max_archive_id + 1) if archive_id not in visible)
+    unseen += [[archive_id, stamp] for archive_id in missed]
+    if len(unseen) > UNSEEN_MAX:
+        logger.warning("run %s: %d unseen archive ids, keeping the newest %d", run.pk, len(unseen), UNSEEN_MAX)
+        unseen = unseen[-UNSEEN_MAX:]
+    if unseen or run.unseen_ids:
+        run.unseen_ids = unseen
+        RecomputeRun.objects.filter(pk=run.pk).update(unseen_ids=unseen)
+    return added
+
+
+def _incremental_candidates(
+    *, run: RecomputeRun, prev: RecomputeRun
+) -> tuple[set[int], set[int], list[int], set[int]]:
+    """What can have changed since `prev`: archive ids, dirty oids, the dirty marks consumed,
+    and the archive ids added (also among the first).
 
     - marked dirty (stats changed, restored, pub_time edited): by oid, so that the
       page query's unique-key lookup is the only one per archive;
     - boost ended: pub_time in [prev_now - 86400, now - 86400);
     - boost began: pub_time in (prev_now, now];
-    - added since `prev` started: id above the highest id it saw (plain SQL inserts too).
+    - added since `prev` started: id above the highest id it saw, or one it could
+      not see yet (plain SQL inserts too).
     """
     window = BOOST_WINDOW_SECONDS
     eligible = AcademyArchive.objects.filter(business=run.business, state=ArchiveState.NORMAL)
@@ -219,8 +268,9 @@ def _incremental_candidates(*, run: RecomputeRun, prev: RecomputeRun) -> tuple[s
             | Q(pub_time__gt=prev.now_ts, pub_time__lte=run.now_ts)
         ).values_list("id", flat=True)
     )
-    ids.update(eligible.filter(id__gt=prev.max_archive_id, id__lte=run.max_archive_id).values_list("id", flat=True))
-    return ids, {oid for _, oid in marks}, [mark_id for mark_id, _ in marks]
+    added = _archives_added_since(run=run, prev=prev)
+    ids.update(added)
+    return ids, {oid for _, oid in marks}, [mark_id for mark_id, _ in marks], added
 
 
 def _id_runs(ids: list[int]) -> list[tuple[int, int]]:
@@ -275,15 +325,17 @@ def hot_recompute_incremental(
     batch_size = _check_batch_size(batch_size)
     run = recompute_run_start(business=business, mode=RunMode.INCREMENTAL, now=now)
     prev = _previous_run(business=business)
-    new_archives = prev is None or run.max_archive_id > prev.max_archive_id
     if prev is None or prev.now_ts > run.now_ts:
         run.mode = RunMode.FULL
         run.save(update_fields=["mode"])
         marks = _marks_before_full_pass(business=business)
+        _archives_added_since(run=run, prev=prev)  # the gaps only: the scan reads every archive
         pages = scan_pages(business=business, after_id=0, batch_size=batch_size, now=run.now_ts)
+        new_archives = True
     else:
-        ids, oids, marks = _incremental_candidates(run=run, prev=prev)
+        ids, oids, marks, added = _incremental_candidates(run=run, prev=prev)
         pages = id_pages(business=business, ids=ids, oids=oids, batch_size=batch_size, now=run.now_ts)
+        new_archives = bool(added)
     _execute(run=run, pages=pages, on_batch=on_batch, after_all=_marks_clearer(marks))
     if refresh_cache and (run.updated or new_archives):
         ranking_cache_refresh(business=business, eligibility_changed=new_archives)
@@ -511,6 +563,7 @@ def recompute_partitioned_start(
     # without partitions would otherwise settle as an empty success.
     with transaction.atomic():
         run = recompute_run_start(business=business, mode=RunMode.PARTITION, now=now)
+        _archives_added_since(run=run, prev=_previous_run(business=business))  # the gaps only
         bounds = AcademyArchive.objects.filter(business=business, state=ArchiveState.NORMAL).aggregate(
             lo=Min("id"), hi=Max("id")
         )

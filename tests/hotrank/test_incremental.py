@@ -289,3 +289,86 @@ def test_a_resumed_full_pass_leaves_the_marks(make_video, monkeypatch):
     assert sorted(DirtyArchive.objects.values_list("oid", flat=True)) == [videos[0].vid, videos[1].vid]
     hot_recompute_incremental(now=NOW + 60)
     assert actual() == expected(NOW + 60)
+
+
+# --- Ids that commit out of order -----------------------------------------------------------------
+
+
+def _insert_archive(archive_id, video):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO academy_archive (id, oid, pub_time) VALUES (%s, %s, %s)",
+            [archive_id, video.vid, video.pub_time],
+        )
+
+
+def test_an_archive_committed_below_the_highest_id_seen_is_picked_up(make_video):
+    top = AcademyArchive.objects.get(oid=make_video(stats=dict(view=400)).vid).id
+    hot_recompute(now=NOW)
+    late, early = make_video(stats=dict(view=4000), in_pool=False), make_video(stats=dict(view=800), in_pool=False)
+    _insert_archive(top + 2, early)  # commits first, as a concurrent insert can with a higher id
+
+    run = hot_recompute_incremental(now=NOW + 60)
+    unseen = {archive_id for archive_id, _ in run.unseen_ids}  # also ids that earlier tests left unused
+    assert top + 1 in unseen and top + 2 not in unseen
+    assert AcademyArchive.objects.get(oid=early.vid).hot == 200
+
+    _insert_archive(top + 1, late)
+    run = hot_recompute_incremental(now=NOW + 120)
+    assert top + 1 not in {archive_id for archive_id, _ in run.unseen_ids}
+    assert AcademyArchive.objects.get(oid=late.vid).hot == 1000
+    assert actual() == expected(NOW + 120)
+
+
+def test_a_gap_is_carried_with_its_first_miss_and_dropped_after_the_horizon(make_video):
+    import time
+
+    make_video(stats=dict(view=400))
+    base = hot_recompute(now=NOW)
+    stamp = int(time.time())
+    old, recent = base.max_archive_id + 50, base.max_archive_id + 60  # beyond any id: still missing
+    RecomputeRun.objects.filter(pk=base.pk).update(
+        unseen_ids=[[old, stamp - services.UNSEEN_HORIZON_SECONDS - 1], [recent, stamp - 5]]
+    )
+    run = hot_recompute_incremental(now=NOW + 60)
+    assert run.unseen_ids == [[recent, stamp - 5]]
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_an_insert_in_flight_during_a_pass_is_scored_by_the_next(make_video):
+    """Two real connections: the lower auto-increment id commits after a pass has seen a higher one."""
+    import threading
+
+    from django.db import connections, transaction
+
+    make_video(stats=dict(view=400))
+    hot_recompute(now=NOW)
+    late, early = make_video(stats=dict(view=4000), in_pool=False), make_video(stats=dict(view=800), in_pool=False)
+    inserted, release = threading.Event(), threading.Event()
+
+    def insert_and_hold():
+        try:
+            with transaction.atomic():
+                AcademyArchive.objects.create(oid=late.vid, pub_time=late.pub_time)
+                inserted.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=insert_and_hold)
+    holder.start()
+    try:
+        assert inserted.wait(30)
+        AcademyArchive.objects.create(oid=early.vid, pub_time=early.pub_time)  # a higher id, committed first
+        run = hot_recompute_incremental(now=NOW + 60)
+    finally:
+        release.set()
+        holder.join()
+    late_id = AcademyArchive.objects.get(oid=late.vid).id
+    assert late_id < AcademyArchive.objects.get(oid=early.vid).id
+    assert late_id in {archive_id for archive_id, _ in run.unseen_ids}
+    assert AcademyArchive.objects.get(oid=late.vid).hot == 0  # not visible to that pass
+
+    hot_recompute_incremental(now=NOW + 120)
+    assert AcademyArchive.objects.get(oid=late.vid).hot == 1000
