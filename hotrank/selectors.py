@@ -31,6 +31,7 @@ from hotrank.models import (
     RankingGeneration,
     RecomputeRun,
     RunMode,
+    RunStatus,
 )
 from mybili.api.params import encode_cursor
 from mybili.cache import cache_get_or_compute
@@ -364,3 +365,25 @@ def dashboard_summary(*, business: int = Business.VIDEO, top: int = 10) -> dict:
         "last_run": RecomputeRun.objects.filter(parent=None).exclude(mode=RunMode.SELECTED).order_by("-id").first(),
         "top": top_items,
     }
+
+
+def recompute_freshness_get() -> list[tuple[int, str, float | None, bool]]:
+    """Per business and kind of pass (full, incremental): when one last succeeded, and whether a run is live.
+
+    Rows are (business, kind, finished_at as unix seconds or None, running). Each
+    lookup walks the (business, status, id) index back from the newest run, so a
+    scrape costs a few indexed queries however many runs are kept.
+    """
+    kinds = {"full": [RunMode.FULL, RunMode.PARTITION], "incremental": [RunMode.INCREMENTAL]}
+    running = set(RecomputeRun.objects.filter(active_business__isnull=False).values_list("active_business", flat=True))
+    rows = []
+    for business in Business.values:
+        for kind, modes in kinds.items():
+            finished = (
+                RecomputeRun.objects.filter(business=business, status=RunStatus.SUCCEEDED, parent=None, mode__in=modes)
+                .order_by("-id")
+                .values_list("finished_at", flat=True)
+                .first()
+            )
+            rows.append((business, kind, finished.timestamp() if finished else None, business in running))
+    return rows

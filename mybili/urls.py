@@ -16,7 +16,7 @@ urlpatterns = [
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include("mybili.api.urls")),
     path("api/", include([catch_all])),
-    path("", include("django_prometheus.urls")),
+    path("metrics", views.metrics, name="prometheus-django-metrics"),
 ]
 
 handler400 = "mybili.api.exceptions.handler400"

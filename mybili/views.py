@@ -8,7 +8,10 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import generate_latest
 
+from hotrank.metrics import RECOMPUTE_REGISTRY
 from hotrank.models import Business
 from hotrank.selectors import PAGE_TTL, ranking_generation, ranking_region_ids
 from hotrank.selectors import ranking_page as ranking_page_data
@@ -21,6 +24,15 @@ logger = logging.getLogger(__name__)
 @require_GET
 def healthz(request):
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def metrics(request):
+    """django-prometheus's export (one process's registry, or every worker's in multiprocess
+    mode), followed by the recompute gauges, which are read from the database."""
+    response = ExportToDjangoView(request)
+    response.content = response.content + generate_latest(RECOMPUTE_REGISTRY)
+    return response
 
 
 @require_GET
