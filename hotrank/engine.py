@@ -186,17 +186,24 @@ class _InOrderCommits:
 
     Committed batches therefore always form a prefix of the pass, and the
     checkpoint committed with batch k means exactly "batches 1..k are written".
+    A failed batch aborts only the batches after it: those before it still commit.
     """
 
     def __init__(self):
         self._cond = threading.Condition()
         self._next = 0
+        self._failed_seq: int | None = None  # the earliest batch that failed
         self.error: BaseException | None = None
+
+    def aborts(self, seq: int) -> bool:
+        """True once a batch at or before `seq` has failed: batch `seq` must not commit."""
+        failed = self._failed_seq
+        return failed is not None and seq >= failed
 
     def wait_turn(self, seq: int) -> None:
         with self._cond:
-            self._cond.wait_for(lambda: self._next == seq or self.error is not None)
-            if self.error is not None:
+            self._cond.wait_for(lambda: self._next == seq or self.aborts(seq))
+            if self.aborts(seq):
                 raise _BatchAborted
 
     def committed(self, seq: int) -> None:
@@ -204,10 +211,12 @@ class _InOrderCommits:
             self._next = seq + 1
             self._cond.notify_all()
 
-    def fail(self, exc: BaseException) -> None:
+    def fail(self, exc: BaseException, *, seq: int | None = None) -> None:
+        """Batch `seq` failed; without `seq` (the producer, or the final step) nothing more may commit."""
         with self._cond:
-            if self.error is None:
-                self.error = exc
+            seq = self._next if seq is None else seq
+            if self._failed_seq is None or seq < self._failed_seq:
+                self._failed_seq, self.error = seq, exc
             self._cond.notify_all()
 
 
@@ -242,7 +251,7 @@ def _write_in_parallel(*, run, pages, on_batch, writers: int, after_all) -> None
                 if item is None:
                     return
                 seq, rows, hots = item
-                if commits.error is not None:
+                if commits.aborts(seq):
                     continue  # drain: nothing after a failed batch may commit
                 try:
                     with transaction.atomic():
@@ -254,7 +263,7 @@ def _write_in_parallel(*, run, pages, on_batch, writers: int, after_all) -> None
                 except _BatchAborted:
                     pass
                 except BaseException as exc:
-                    commits.fail(exc)
+                    commits.fail(exc, seq=seq)
         finally:
             connections.close_all()
 
@@ -268,16 +277,18 @@ def _write_in_parallel(*, run, pages, on_batch, writers: int, after_all) -> None
         for thread in threads:
             thread.join()
 
+    queued = 0
     try:
-        for seq, (rows, hots) in enumerate(pages):
+        for rows, hots in pages:
             if commits.error is not None:
                 break
-            work.put((seq, rows, hots))
+            work.put((queued, rows, hots))
+            queued += 1
             if on_batch is not None:
                 with progress_lock:
                     on_batch(run)
     except BaseException as exc:
-        commits.fail(exc)
+        commits.fail(exc, seq=queued)  # the batches already queued may still commit
     if after_all is None or commits.error is not None:
         join_writers()
     else:

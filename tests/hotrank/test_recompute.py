@@ -94,12 +94,20 @@ def test_failure_keeps_committed_batches_and_resume_finishes_the_same(mixed_pool
     batch, fail_after = 40, 3
     normal_ids = sorted(AcademyArchive.objects.filter(state=0).values_list("id", flat=True))
     first_unwritten = normal_ids[fail_after * batch]
+    last_good_batch = set(normal_ids[(fail_after - 1) * batch : fail_after * batch])
     real_write = engine.archive_hot_write
+    failed = threading.Event()
+    parallel = engine._writer_count() > 1
 
     def write_then_fail(*, hots):
         # every batch from the (fail_after + 1)-th on fails, whichever writer runs it
         if any(i >= first_unwritten for i in hots):
+            failed.set()
             raise RuntimeError("injected failure")
+        if parallel and last_good_batch & set(hots):
+            # with parallel writers, the batch before the failed one waits until that one has
+            # failed: a later batch's failure must not keep an earlier one from committing
+            assert failed.wait(timeout=30)
         return real_write(hots=hots)
 
     before = hots()
