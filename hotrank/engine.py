@@ -212,7 +212,8 @@ class _InOrderCommits:
             self._cond.notify_all()
 
     def fail(self, exc: BaseException, *, seq: int | None = None) -> None:
-        """Batch `seq` failed; without `seq` (the producer, or the final step) nothing more may commit."""
+        """Batch `seq` failed. Without `seq` (the final step failed), no batch still waiting for
+        its turn may commit."""
         with self._cond:
             seq = self._next if seq is None else seq
             if self._failed_seq is None or seq < self._failed_seq:
