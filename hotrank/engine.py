@@ -59,11 +59,28 @@ def _stats_sql(vids: Iterable[int]) -> str:
     )
 
 
+# The server tries a CASE's WHENs one by one: a flat CASE of 1,000 rows costs ~500
+# comparisons a row, about a sixth of the UPDATE on MariaDB. Nested CASEs that halve
+# the id range down to leaves of this many WHENs make it ~40 (measured best at 64).
+CASE_LEAF_SIZE = 64
+
+
+def _hot_case(pairs: Sequence[tuple[int, int]]) -> str:
+    """The new hot of each id in `pairs` ((id, hot), sorted by id), as a CASE expression."""
+    if len(pairs) <= CASE_LEAF_SIZE:
+        return "CASE id " + " ".join([f"WHEN {int(archive_id)} THEN {int(hot)}" for archive_id, hot in pairs]) + " END"
+    middle = len(pairs) // 2
+    return (
+        f"CASE WHEN id < {int(pairs[middle][0])} THEN {_hot_case(pairs[:middle])} "
+        f"ELSE {_hot_case(pairs[middle:])} END"
+    )
+
+
 def _update_sql(hots: dict[int, int]) -> str:
     """The batch's CASE UPDATE; its one parameter is mtime."""
-    whens = " ".join([f"WHEN {int(archive_id)} THEN {int(hot)}" for archive_id, hot in hots.items()])
+    pairs = sorted(hots.items())
     table = quoted_table(AcademyArchive)
-    return f"UPDATE {table} SET hot = CASE id {whens} END, mtime = %s WHERE id IN ({_int_list(hots)})"
+    return f"UPDATE {table} SET hot = {_hot_case(pairs)}, mtime = %s WHERE id IN ({_int_list(hots)})"
 
 
 _NO_STATS = (0, 0, 0, 0, 0, 0, 0)  # a missing stat row scores 0
@@ -247,6 +264,7 @@ def _write_in_parallel(*, run, pages, on_batch, writers: int, after_all) -> None
 
     def writer():
         try:
+            connection.ensure_connection()  # connect while the first page is read, not after
             while True:
                 item = work.get()
                 if item is None:

@@ -79,6 +79,18 @@ def test_batch_size_one(make_video):
     assert (run.scanned, run.updated) == (5, 5)
 
 
+@pytest.mark.parametrize("size", [engine.CASE_LEAF_SIZE, engine.CASE_LEAF_SIZE + 1, 4 * engine.CASE_LEAF_SIZE + 3])
+def test_a_batch_write_sets_each_row_its_own_hot_and_no_other(mixed_pool, size):
+    # Around the CASE's leaf size: the flat CASE, and the nested one that splits the id range.
+    ids = sorted(AcademyArchive.objects.values_list("id", flat=True))
+    chosen = ids[1::2][:size] if size <= len(ids) // 2 else ids[:size]
+    before = hots()
+    new = {archive_id: 1_000_000 + 7 * n for n, archive_id in enumerate(chosen)}
+    written = engine.archive_hot_write(hots=dict(reversed(new.items())))  # any order in, sorted inside
+    assert len(chosen) == size and written == size
+    assert hots() == before | new
+
+
 def test_plain_sql_rows_are_scored(db):
     # The seed's SQL dumps insert with column names only; defaults fill the rest.
     with connection.cursor() as cursor:
