@@ -15,7 +15,7 @@ from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hotrank.formula import hot_score
+from hotrank.formula import ScoreInput, hot_scores
 from hotrank.models import SCAN_INDEX, AcademyArchive, ArchiveState, RecomputeRun, RunStatus
 from mybili.db import index_hint, quoted_table
 from videos.models import VideoStat
@@ -23,14 +23,10 @@ from videos.models import VideoStat
 MAX_BATCH_SIZE = 10_000  # bounds one statement (about 30 bytes a row) and one transaction's row locks
 
 
-class ArchiveRow(NamedTuple):  # a tuple: built once per row scanned, half the cost of a frozen dataclass
-    id: int
-    oid: int
-    pub_time: int
-    hot: int
-
-
-Page = tuple[list[ArchiveRow], dict[int, int]]  # the rows read, and {id: new hot} of those that changed
+class Page(NamedTuple):
+    scanned: int  # rows read
+    last_id: int  # the last id read: the checkpoint once the page commits
+    hots: dict[int, int]  # {archive id: new hot} of the rows whose hot changed
 
 
 def scan_sql(*, bounded: bool = False) -> str:
@@ -41,7 +37,7 @@ def scan_sql(*, bounded: bool = False) -> str:
     """
     upper = "AND id <= %s " if bounded else ""
     return (
-        f"SELECT id, oid, pub_time, hot FROM {quoted_table(AcademyArchive)} {index_hint(SCAN_INDEX)} "
+        f"SELECT id, hot, oid, pub_time FROM {quoted_table(AcademyArchive)} {index_hint(SCAN_INDEX)} "
         f"WHERE business = %s AND state = %s AND id > %s {upper}ORDER BY id LIMIT %s"
     )
 
@@ -86,28 +82,10 @@ def _update_sql(hots: dict[int, int]) -> str:
 _NO_STATS = (0, 0, 0, 0, 0, 0, 0)  # a missing stat row scores 0
 
 
-def _changed_hots(scored_rows, now: int) -> dict[int, int]:
-    """{archive id: hot} of the rows whose new score differs; rows are (ArchiveRow, stat counts or None)."""
-    changed = {}
-    for row, counts in scored_rows:
-        view, like, coin, fav, share, reply, danmaku = counts or _NO_STATS
-        hot = hot_score(
-            view=view, like=like, coin=coin, fav=fav, share=share, reply=reply, danmaku=danmaku,
-            pub_time=row.pub_time, now=now,
-        )  # fmt: skip
-        if hot != row.hot:
-            changed[row.id] = hot
-    return changed
-
-
-def archive_hot_compute(*, rows: Sequence[ArchiveRow], now: int) -> dict[int, int]:
-    """Score `rows` from their stats (one query); returns {archive id: hot} for rows whose hot changed."""
-    if not rows:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_stats_sql(row.oid for row in rows))
-        stats = {vid: counts for vid, *counts in cursor.fetchall()}
-    return _changed_hots(((row, stats.get(row.oid)) for row in rows), now)
+def _changed_hots(rows: Sequence[tuple], inputs: Iterable[ScoreInput], now: int) -> dict[int, int]:
+    """{archive id: hot} of the rows whose new score differs; each row starts (id, hot), and
+    `inputs` are the rows' formula inputs, in the same order."""
+    return {row[0]: hot for row, hot in zip(rows, hot_scores(inputs, now=now), strict=True) if hot != row[1]}
 
 
 def archive_hot_write(*, hots: dict[int, int]) -> int:
@@ -128,13 +106,16 @@ def scan_pages(*, business: int, after_id: int, batch_size: int, now: int, id_to
         params = [business, ArchiveState.NORMAL.value, after_id] + ([id_to] if id_to is not None else []) + [batch_size]
         with connection.cursor() as cursor:
             cursor.execute(scan_sql(bounded=id_to is not None), params)
-            rows = [ArchiveRow(*row) for row in cursor.fetchall()]
-        if not rows:
-            return
-        yield rows, archive_hot_compute(rows=rows, now=now)
+            rows = cursor.fetchall()  # (id, hot, oid, pub_time)
+            if not rows:
+                return
+            cursor.execute(_stats_sql(row[2] for row in rows))
+            stats = {vid: counts for vid, *counts in cursor.fetchall()}
+        inputs = ((pub_time, *stats.get(oid, _NO_STATS)) for _, _, oid, pub_time in rows)
+        after_id = rows[-1][0]
+        yield Page(len(rows), after_id, _changed_hots(rows, inputs, now))
         if len(rows) < batch_size:
             return
-        after_id = rows[-1].id
 
 
 def id_pages(
@@ -145,27 +126,24 @@ def id_pages(
     Scattered rows cost a random read each, so rows and stats come in one joined
     query per page rather than two (this is the incremental pass's hot path).
     """
+    stat_columns = ", ".join(
+        f"COALESCE(s.{column}, 0)" for column in ("view", "like_count", "coin", "fav", "share", "reply", "danmaku")
+    )
     seen: set[int] = set()
     for column, keys in (("oid", sorted(oids)), ("id", sorted(ids))):
         for start in range(0, len(keys), batch_size):
             chunk = keys[start : start + batch_size]
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT a.id, a.oid, a.pub_time, a.hot, "
-                    "s.view, s.like_count, s.coin, s.fav, s.share, s.reply, s.danmaku "
+                    f"SELECT a.id, a.hot, a.pub_time, {stat_columns} "
                     f"FROM {quoted_table(AcademyArchive)} a LEFT JOIN {quoted_table(VideoStat)} s ON s.vid = a.oid "
                     f"WHERE a.{column} IN ({_int_list(chunk)}) AND a.business = %s AND a.state = %s ORDER BY a.id",
                     [business, ArchiveState.NORMAL.value],
                 )
-                fetched = cursor.fetchall()
-            scored = [
-                (ArchiveRow(id_, oid, pub_time, hot), None if counts[0] is None else counts)
-                for id_, oid, pub_time, hot, *counts in fetched
-                if id_ not in seen
-            ]
-            seen.update(row.id for row, _ in scored)
-            if scored:
-                yield [row for row, _ in scored], _changed_hots(scored, now)
+                rows = [row for row in cursor.fetchall() if row[0] not in seen]  # (id, hot, pub_time, counts...)
+            if rows:
+                seen.update(row[0] for row in rows)
+                yield Page(len(rows), rows[-1][0], _changed_hots(rows, (row[2:] for row in rows), now))
 
 
 # --- Writers --------------------------------------------------------------------------
@@ -239,10 +217,10 @@ class _InOrderCommits:
 
 
 def _write_serially(*, run, pages, on_batch, after_all) -> None:
-    for rows, hots in pages:
+    for page in pages:
         with transaction.atomic():
-            written = archive_hot_write(hots=hots)
-            checkpoint_save(run=run, scanned=len(rows), updated=written, last_id=rows[-1].id)
+            written = archive_hot_write(hots=page.hots)
+            checkpoint_save(run=run, scanned=page.scanned, updated=written, last_id=page.last_id)
         if on_batch is not None:
             on_batch(run)
     if after_all is not None:
@@ -269,15 +247,15 @@ def _write_in_parallel(*, run, pages, on_batch, writers: int, after_all) -> None
                 item = work.get()
                 if item is None:
                     return
-                seq, rows, hots = item
+                seq, page = item
                 if commits.aborts(seq):
                     continue  # drain: nothing after a failed batch may commit
                 try:
                     with transaction.atomic():
-                        written = archive_hot_write(hots=hots)
+                        written = archive_hot_write(hots=page.hots)
                         commits.wait_turn(seq)
                         with progress_lock:
-                            checkpoint_save(run=run, scanned=len(rows), updated=written, last_id=rows[-1].id)
+                            checkpoint_save(run=run, scanned=page.scanned, updated=written, last_id=page.last_id)
                     commits.committed(seq)
                 except _BatchAborted:
                     pass
@@ -298,10 +276,10 @@ def _write_in_parallel(*, run, pages, on_batch, writers: int, after_all) -> None
 
     queued = 0
     try:
-        for rows, hots in pages:
+        for page in pages:
             if commits.error is not None:
                 break
-            work.put((queued, rows, hots))
+            work.put((queued, page))
             queued += 1
             if on_batch is not None:
                 with progress_lock:

@@ -9,12 +9,24 @@ the floor when boosted, without float rounding. Python ints never overflow, so
 counts of any size are exact.
 """
 
+from collections.abc import Iterable, Iterator
+
 BOOST_WINDOW_SECONDS = 86400
 
+# One archive's inputs, in the order the engine's queries select them.
+ScoreInput = tuple[int, int, int, int, int, int, int, int]  # pub_time, view, like, coin, fav, share, reply, danmaku
 
-def is_boosted(*, pub_time: int, now: int) -> bool:
-    """Both window ends are inclusive; a future pub_time is not boosted."""
-    return now - BOOST_WINDOW_SECONDS <= pub_time <= now
+
+def hot_scores(inputs: Iterable[ScoreInput], *, now: int) -> Iterator[int]:
+    """The hot of each (pub_time, view, like, coin, fav, share, reply, danmaku).
+
+    The one definition of the formula: a loop, because the engine scores a
+    million rows a pass and a call per row cost it half its scoring time.
+    """
+    window_start = now - BOOST_WINDOW_SECONDS  # both ends inclusive; a future pub_time is not boosted
+    for pub_time, view, like, coin, fav, share, reply, danmaku in inputs:
+        weighted = 40 * coin + 30 * fav + 40 * danmaku + 40 * reply + 25 * view + 40 * like + 60 * share
+        yield weighted * 3 // 200 if window_start <= pub_time <= now else weighted // 100
 
 
 def hot_score(
@@ -29,7 +41,5 @@ def hot_score(
     pub_time: int,
     now: int,
 ) -> int:
-    weighted = 40 * coin + 30 * fav + 40 * danmaku + 40 * reply + 25 * view + 40 * like + 60 * share
-    if is_boosted(pub_time=pub_time, now=now):
-        return weighted * 3 // 200
-    return weighted // 100
+    """One archive's hot."""
+    return next(hot_scores([(pub_time, view, like, coin, fav, share, reply, danmaku)], now=now))
