@@ -175,19 +175,21 @@ def main():
         clock = NOW + 10 + 10 * CLOCK_STEP  # past every clock the full rounds used
         hot_recompute(now=clock, batch_size=BATCH, refresh_cache=False)  # the base the incremental pass starts from
         inc_times, full_times, inc_ratios = [], [], []
+
+        def timed_pass(recompute):
+            nonlocal clock
+            touch_stats()
+            purge_wait()
+            clock += CLOCK_STEP
+            t = time.perf_counter()
+            run = recompute(now=clock, batch_size=BATCH, refresh_cache=False)
+            return run, time.perf_counter() - t
+
         for r in range(ROUNDS):
-            touch_stats()
-            purge_wait()
-            clock += CLOCK_STEP
-            t = time.perf_counter()
-            inc = hot_recompute_incremental(now=clock, batch_size=BATCH, refresh_cache=False)
-            inc_times.append(time.perf_counter() - t)
-            touch_stats()
-            purge_wait()
-            clock += CLOCK_STEP
-            t = time.perf_counter()
-            full = hot_recompute(now=clock, batch_size=BATCH, refresh_cache=False)
-            full_times.append(time.perf_counter() - t)
+            inc, took = timed_pass(hot_recompute_incremental)
+            inc_times.append(took)
+            full, took = timed_pass(hot_recompute)
+            full_times.append(took)
             inc_ratios.append(inc_times[-1] / full_times[-1])
             print(f"round {r + 1}: incremental {inc_times[-1]:.2f} s "
                   f"(scanned {inc.scanned:,}, updated {inc.updated:,}), full {full_times[-1]:.2f} s "
