@@ -83,7 +83,8 @@ def test_dirty_marks_are_rescored_and_consumed(make_video):
     assert DirtyArchive.objects.count() == 0
 
 
-def test_a_mark_made_during_the_pass_survives_it(make_video, monkeypatch):
+@pytest.mark.parametrize("recompute", [hot_recompute_incremental, hot_recompute], ids=["incremental", "full"])
+def test_a_pass_settles_the_marks_made_before_it_and_spares_those_made_during_it(make_video, monkeypatch, recompute):
     first, second = make_video(stats=dict(view=400)), make_video(stats=dict(view=400))
     hot_recompute(now=NOW)
     video_stat_set(vid=first.vid, counts=dict(view=800))
@@ -94,13 +95,15 @@ def test_a_mark_made_during_the_pass_survives_it(make_video, monkeypatch):
         return real_write(hots=hots)
 
     monkeypatch.setattr(engine, "archive_hot_write", write_and_mark)
-    hot_recompute_incremental(now=NOW + 60)
-    monkeypatch.setattr(engine, "archive_hot_write", real_write)
+    recompute(now=NOW + 60)
+    monkeypatch.undo()
 
     assert list(DirtyArchive.objects.values_list("oid", flat=True)) == [second.vid]
+    assert AcademyArchive.objects.get(oid=first.vid).hot == 200
     run = hot_recompute_incremental(now=NOW + 120)
     assert run.scanned == 1
     assert AcademyArchive.objects.get(oid=second.vid).hot == 300
+    assert actual() == expected(NOW + 120)
 
 
 def test_rows_inserted_with_plain_sql_are_picked_up(make_video):
@@ -243,26 +246,6 @@ def test_a_failed_pass_leaves_every_mark_it_read(make_video, monkeypatch, failin
     hot_recompute_incremental(now=NOW + 120, batch_size=2)
     assert actual() == expected(NOW + 120)
     assert not DirtyArchive.objects.exists()
-
-
-def test_a_full_pass_settles_the_marks_made_before_it_and_spares_later_ones(make_video, monkeypatch):
-    first, second = make_video(stats=dict(view=400)), make_video(stats=dict(view=400))
-    hot_recompute(now=NOW)
-    video_stat_set(vid=first.vid, counts=dict(view=800))
-    real_write = engine.archive_hot_write
-
-    def write_and_mark(*, hots):
-        video_stat_set(vid=second.vid, counts=dict(view=1200))  # arrives while the pass runs
-        return real_write(hots=hots)
-
-    monkeypatch.setattr(engine, "archive_hot_write", write_and_mark)
-    hot_recompute(now=NOW + 60)
-    monkeypatch.undo()
-
-    assert list(DirtyArchive.objects.values_list("oid", flat=True)) == [second.vid]
-    assert AcademyArchive.objects.get(oid=first.vid).hot == 200
-    assert hot_recompute_incremental(now=NOW + 120).scanned == 1
-    assert actual() == expected(NOW + 120)
 
 
 @pytest.mark.django_db(transaction=True)
