@@ -126,16 +126,13 @@ def id_pages(
     Scattered rows cost a random read each, so rows and stats come in one joined
     query per page rather than two (this is the incremental pass's hot path).
     """
-    stat_columns = ", ".join(
-        f"COALESCE(s.{column}, 0)" for column in ("view", "like_count", "coin", "fav", "share", "reply", "danmaku")
-    )
     seen: set[int] = set()
     for column, keys in (("oid", sorted(oids)), ("id", sorted(ids))):
         for start in range(0, len(keys), batch_size):
             chunk = keys[start : start + batch_size]
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT a.id, a.hot, a.pub_time, {stat_columns} "
+                    "SELECT a.id, a.hot, a.pub_time, s.view, s.like_count, s.coin, s.fav, s.share, s.reply, s.danmaku "
                     f"FROM {quoted_table(AcademyArchive)} a LEFT JOIN {quoted_table(VideoStat)} s ON s.vid = a.oid "
                     f"WHERE a.{column} IN ({_int_list(chunk)}) AND a.business = %s AND a.state = %s ORDER BY a.id",
                     [business, ArchiveState.NORMAL.value],
@@ -143,7 +140,9 @@ def id_pages(
                 rows = [row for row in cursor.fetchall() if row[0] not in seen]  # (id, hot, pub_time, counts...)
             if rows:
                 seen.update(row[0] for row in rows)
-                yield Page(len(rows), rows[-1][0], _changed_hots(rows, (row[2:] for row in rows), now))
+                # (COALESCE would turn MariaDB's unsigned counts into Decimals)
+                inputs = (row[2:] if row[3] is not None else (row[2], *_NO_STATS) for row in rows)
+                yield Page(len(rows), rows[-1][0], _changed_hots(rows, inputs, now))
 
 
 # --- Writers --------------------------------------------------------------------------
@@ -242,7 +241,10 @@ def _write_in_parallel(*, run, pages, on_batch, writers: int, after_all) -> None
 
     def writer():
         try:
-            connection.ensure_connection()  # connect while the first page is read, not after
+            try:
+                connection.ensure_connection()  # connect while the first page is read, not after
+            except BaseException as exc:
+                commits.fail(exc, seq=0)  # no batch may commit; this writer still drains the queue
             while True:
                 item = work.get()
                 if item is None:

@@ -147,6 +147,46 @@ def test_failure_keeps_committed_batches_and_resume_finishes_the_same(mixed_pool
     assert {i: h for i, h in hots().items() if i in set(normal_ids)} == {i: expected[i] for i in normal_ids}
 
 
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_writers_that_cannot_connect_fail_the_pass_and_it_keeps_the_marks(mixed_pool, monkeypatch):
+    # Parallel writers run on MySQL outside a transaction. If none can connect, the pass must
+    # fail (not hang on a full queue, nor succeed with nothing written) and clear no mark.
+    from django.db.backends.mysql.base import DatabaseWrapper
+
+    from hotrank.models import DirtyArchive
+    from hotrank.services import archives_mark_dirty, hot_recompute_incremental
+
+    assert engine._writer_count() > 1
+    real_connect = DatabaseWrapper.ensure_connection
+
+    def refuse_writers(self):
+        if threading.current_thread().name.startswith("recompute-writer"):
+            raise ConnectionError("injected: too many connections")
+        return real_connect(self)
+
+    hot_recompute(now=NOW)
+    archives_mark_dirty(oids=AcademyArchive.objects.values_list("oid", flat=True))
+    monkeypatch.setattr(DatabaseWrapper, "ensure_connection", refuse_writers)
+    before = hots()
+    with pytest.raises(ConnectionError, match="injected"):
+        hot_recompute_incremental(now=NOW + 86400 * 2, batch_size=1)  # many more pages than the queue holds
+
+    failed = RecomputeRun.objects.latest("id")
+    assert (failed.status, failed.scanned) == (RunStatus.FAILED, 0)
+    assert hots() == before
+    assert DirtyArchive.objects.count() == len(mixed_pool)
+
+
+def test_scores_are_plain_ints_on_every_backend(mixed_pool):
+    # MariaDB turns COALESCE over unsigned counts into DECIMAL; scoring must stay in ints.
+    pages = list(engine.id_pages(business=1, ids=AcademyArchive.objects.values_list("id", flat=True),
+                                 batch_size=50, now=NOW))  # fmt: skip
+    pages += list(engine.scan_pages(business=1, after_id=0, batch_size=50, now=NOW))
+    scores = [hot for page in pages for hot in page.hots.values()]
+    assert scores and all(type(hot) is int for hot in scores)
+
+
 def test_resume_without_a_failed_run_is_a_clear_error(db):
     from django.core.management.base import CommandError
 
