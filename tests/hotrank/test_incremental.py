@@ -212,6 +212,18 @@ def test_clearing_marks_by_ranges_spares_an_unread_mark_between_them(db):
     assert list(DirtyArchive.objects.values_list("id", flat=True)) == [unread]
 
 
+def write_failing_on(archive_id):
+    """The engine's batch write, failing for the batch that holds `archive_id`."""
+    real_write = engine.archive_hot_write
+
+    def write(*, hots):
+        if archive_id in hots:
+            raise RuntimeError("injected failure")
+        return real_write(hots=hots)
+
+    return write
+
+
 @pytest.mark.django_db(transaction=True)  # outside a transaction, MySQL writes with parallel connections
 @pytest.mark.parametrize("failing", ["a batch", "the clearing of the marks"])
 def test_a_failed_pass_leaves_every_mark_it_read(make_video, monkeypatch, failing):
@@ -222,19 +234,13 @@ def test_a_failed_pass_leaves_every_mark_it_read(make_video, monkeypatch, failin
     marks = sorted(DirtyArchive.objects.values_list("id", flat=True))
     assert len(marks) == len(videos)
 
-    real_write = engine.archive_hot_write
     last_id = AcademyArchive.objects.get(oid=videos[-1].vid).id
-
-    def fail_on_the_last(*, hots):
-        if last_id in hots:
-            raise RuntimeError("injected failure")
-        return real_write(hots=hots)
 
     def fail_to_clear(*, mark_ids):
         raise RuntimeError("injected failure")
 
     if failing == "a batch":
-        monkeypatch.setattr(engine, "archive_hot_write", fail_on_the_last)
+        monkeypatch.setattr(engine, "archive_hot_write", write_failing_on(last_id))
     else:
         monkeypatch.setattr(services, "dirty_marks_clear", fail_to_clear)
     with pytest.raises(RuntimeError, match="injected failure"):
@@ -252,15 +258,8 @@ def test_a_failed_pass_leaves_every_mark_it_read(make_video, monkeypatch, failin
 def test_a_resumed_full_pass_leaves_the_marks(make_video, monkeypatch):
     videos = [make_video(stats=dict(view=400)) for _ in range(4)]
     video_stat_set(vid=videos[0].vid, counts=dict(view=800))
-    real_write = engine.archive_hot_write
     last_id = AcademyArchive.objects.get(oid=videos[-1].vid).id
-
-    def fail_on_the_last(*, hots):
-        if last_id in hots:
-            raise RuntimeError("injected failure")
-        return real_write(hots=hots)
-
-    monkeypatch.setattr(engine, "archive_hot_write", fail_on_the_last)
+    monkeypatch.setattr(engine, "archive_hot_write", write_failing_on(last_id))
     with pytest.raises(RuntimeError, match="injected failure"):
         hot_recompute(now=NOW, batch_size=1)
     assert DirtyArchive.objects.count() == 1  # a failed full pass settles nothing
