@@ -29,6 +29,12 @@ def wait_until(predicate, timeout: float) -> bool:
     return predicate()
 
 
+def run_mark() -> tuple[str, dict[str, str]]:
+    """A token to find this run's processes by, and the environment variable that carries it."""
+    token = uuid.uuid4().hex
+    return f"MYBILI_TEST_RUN={token}", {"MYBILI_TEST_RUN": token}
+
+
 def alive_with(mark: str) -> list[int]:
     """Live processes (zombies excluded) whose environment holds `mark`."""
     found = []
@@ -45,10 +51,9 @@ def alive_with(mark: str) -> list[int]:
 
 
 def test_ctrl_c_stops_the_web_server_and_the_worker_cleanly(tmp_path):
-    mark = f"MYBILI_TEST_RUN={uuid.uuid4().hex}"
+    mark, mark_env = run_mark()
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE", "Q_BROKER"}}
-    env |= {
-        mark.split("=")[0]: mark.split("=")[1],
+    env |= mark_env | {
         "DJANGO_DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
         "ADDR": f"127.0.0.1:{free_port()}",
@@ -87,8 +92,8 @@ time.sleep(300)
 
 
 def test_a_worker_still_busy_after_the_stop_wait_is_killed_with_its_children(tmp_path):
-    mark = f"MYBILI_TEST_RUN={uuid.uuid4().hex}"
-    env = dict(os.environ, STOP_WAIT="1", **{mark.split("=")[0]: mark.split("=")[1]})
+    mark, mark_env = run_mark()
+    env = os.environ | mark_env | {"STOP_WAIT": "1"}
     wrapper = subprocess.Popen(["sh", "deploy/honcho-worker.sh", sys.executable, "-c", STUBBORN_WORKER],
                                cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True,
                                start_new_session=True)  # fmt: skip
